@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['sincos_2d', 'grid_positions', 'gather_tokens', 'Encoder']
 
-# %% ../nbs/01_encoder.ipynb #d72eace0
+# %% ../nbs/01_encoder.ipynb #cf708b75
 import math
 from typing import Sequence
 import timm
@@ -13,7 +13,7 @@ import torch
 from torch import nn, Tensor
 from timm.models.vision_transformer import VisionTransformer
 
-# %% ../nbs/01_encoder.ipynb #19cc94ae
+# %% ../nbs/01_encoder.ipynb #894aa407
 def sincos_2d(rows: Tensor,  # [N] row coordinates, in level-0 patch units
               cols: Tensor,  # [N] column coordinates
               dim: int,      # embedding width, divisible by 4
@@ -32,14 +32,14 @@ def grid_positions(grid: tuple[int, int],  # level-0 patch grid `(H, W)`
     r, c = torch.meshgrid(torch.arange(grid[0] // f), torch.arange(grid[1] // f), indexing='ij')
     return (r.flatten() * f + (f - 1) / 2, c.flatten() * f + (f - 1) / 2)
 
-# %% ../nbs/01_encoder.ipynb #faf633e5
+# %% ../nbs/01_encoder.ipynb #08d76d88
 def gather_tokens(x: Tensor,    # [B, N, D] tokens
                   idx: Tensor,  # [B, K] token indices per sample
                  ) -> Tensor:   # [B, K, D]
     "Select `idx` tokens of every sample."
     return x.gather(1, idx[..., None].expand(-1, -1, x.shape[-1]))
 
-# %% ../nbs/01_encoder.ipynb #82f38ea1
+# %% ../nbs/01_encoder.ipynb #936a8bca
 class Encoder(nn.Module):
     "A timm ViT that embeds a subset of patches: `[B, 3, H, W]` images, `[B, K]` indices → `[B, K, D]`."
     def __init__(self,
@@ -72,7 +72,7 @@ class Encoder(nn.Module):
 def _divisor_hint(img_size, patch_size):
     return min((d for d in range(1, img_size + 1) if img_size % d == 0), key=lambda d: abs(d - patch_size))
 
-# %% ../nbs/01_encoder.ipynb #25659a13
+# %% ../nbs/01_encoder.ipynb #711b0be8
 def _forward(self: Encoder,
              images: Tensor,                   # [B, 3, H, W]
              keep: Tensor | None = None,       # [B, K] patch indices to embed; None: all N patches

@@ -6,19 +6,19 @@
 __all__ = ['LossKind', 'normalise_targets', 'level_loss', 'level_weights', 'hierarchy_loss', 'vicreg_terms', 'feature_std',
            'effective_rank']
 
-# %% ../nbs/03_losses.ipynb #83ad3b83
+# %% ../nbs/03_losses.ipynb #ed43064a
 from typing import Literal, Sequence
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-# %% ../nbs/03_losses.ipynb #8d44a12f
+# %% ../nbs/03_losses.ipynb #6ab87f21
 def normalise_targets(h: Tensor  # [..., D] target encoder features
                      ) -> Tensor:  # [..., D] zero mean, unit variance over D; no parameters
     "Layer-normalise target features without affine parameters."
     return F.layer_norm(h, h.shape[-1:])
 
-# %% ../nbs/03_losses.ipynb #92998140
+# %% ../nbs/03_losses.ipynb #941b5c3d
 LossKind = Literal['smooth_l1', 'mse', 'cosine']
 
 def level_loss(pred: Tensor,                # [..., T, D] predictions
@@ -35,7 +35,7 @@ def level_loss(pred: Tensor,                # [..., T, D] predictions
     valid = valid.to(d.dtype)
     return (d * valid).sum() / valid.sum().clamp_min(1)
 
-# %% ../nbs/03_losses.ipynb #ede5dd66
+# %% ../nbs/03_losses.ipynb #996cc42c
 def level_weights(levels: int,                           # number of levels
                   weights: Sequence[float] | None = None,  # explicit weights; None: `2^-l`
                  ) -> list[float]:
@@ -55,7 +55,7 @@ def hierarchy_loss(preds: Sequence[Tensor],    # per level `[B, n_l, T_l, D]`
     per_level = [level_loss(p, t, kind) for p, t in zip(preds, targets)]
     return sum(w * l for w, l in zip(weights, per_level)), per_level
 
-# %% ../nbs/03_losses.ipynb #2fcfe1f2
+# %% ../nbs/03_losses.ipynb #2a3e09d6
 def vicreg_terms(z: Tensor,           # [N, D] embeddings, one row per image (or token)
                  gamma: float = 1.0,  # target standard deviation
                  eps: float = 1e-4,
@@ -70,7 +70,7 @@ def vicreg_terms(z: Tensor,           # [N, D] embeddings, one row per image (or
     covariance = (cov.pow(2).sum() - cov.diagonal().pow(2).sum()) / D
     return variance, covariance
 
-# %% ../nbs/03_losses.ipynb #6aacaaa4
+# %% ../nbs/03_losses.ipynb #db8f5d90
 def feature_std(z: Tensor  # [N, D] features
                ) -> Tensor:  # scalar: mean over dimensions of the std across the N rows
     "Mean per-dimension standard deviation."

@@ -6,14 +6,14 @@
 __all__ = ['Strategy', 'level_grid', 'admissible_blocks', 'sample_block_size', 'block_indices', 'sample_corners',
            'indices_to_mask', 'upsample_mask', 'Masks', 'Masker', 'draw_masks']
 
-# %% ../nbs/00_masks.ipynb #becf0e16
+# %% ../nbs/00_masks.ipynb #f41c0620
 import math
 from dataclasses import dataclass
 from typing import Literal, Sequence
 import torch
 from torch import Tensor
 
-# %% ../nbs/00_masks.ipynb #3d83e402
+# %% ../nbs/00_masks.ipynb #ef043e8e
 def level_grid(grid: tuple[int, int],  # level-0 patch grid `(H, W)`
                level: int,             # hierarchy level; a level-`l` cell pools `2^l × 2^l` patches
               ) -> tuple[int, int]:
@@ -26,7 +26,7 @@ def level_grid(grid: tuple[int, int],  # level-0 patch grid `(H, W)`
                          f"size / larger image so that the grid is at least {2*f}×{2*f}.")
     return H // f, W // f
 
-# %% ../nbs/00_masks.ipynb #651d6700
+# %% ../nbs/00_masks.ipynb #8e46bc3e
 def admissible_blocks(grid: tuple[int, int],      # `(H, W)` grid the blocks live on
                       scale: tuple[float, float],  # block area as a fraction of the grid, `0 < lo ≤ hi ≤ 1`
                       aspect: tuple[float, float], # aspect ratio `h / w`, `0 < lo ≤ hi`
@@ -48,7 +48,7 @@ def admissible_blocks(grid: tuple[int, int],      # `(H, W)` grid the blocks liv
     d = ds + da
     return hw[d <= d.min() + 1e-9]
 
-# %% ../nbs/00_masks.ipynb #13452ab8
+# %% ../nbs/00_masks.ipynb #0fbcd26e
 def sample_block_size(blocks: Tensor,              # [M, 2] admissible `(h, w)` from `admissible_blocks`
                       scale: tuple[float, float],
                       aspect: tuple[float, float],
@@ -64,7 +64,7 @@ def sample_block_size(blocks: Tensor,              # [M, 2] admissible `(h, w)` 
     h, w = blocks[d.argmin()].tolist()
     return h, w
 
-# %% ../nbs/00_masks.ipynb #d3e25599
+# %% ../nbs/00_masks.ipynb #5bae1782
 def block_indices(top: Tensor,          # [...] top row of each block
                   left: Tensor,         # [...] left column of each block
                   size: tuple[int, int],  # `(h, w)` of every block
@@ -75,7 +75,7 @@ def block_indices(top: Tensor,          # [...] top row of each block
     dr, dc = torch.meshgrid(torch.arange(h), torch.arange(w), indexing='ij')
     return (top[..., None] + dr.flatten()) * width + left[..., None] + dc.flatten()
 
-# %% ../nbs/00_masks.ipynb #c4bb6c9a
+# %% ../nbs/00_masks.ipynb #fcf2bfbd
 def sample_corners(shape: Sequence[int],    # leading shape, e.g. `(candidates, B, n_blocks)`
                    size: tuple[int, int],   # `(h, w)` of the blocks
                    grid: tuple[int, int],   # `(H, W)`
@@ -87,7 +87,7 @@ def sample_corners(shape: Sequence[int],    # leading shape, e.g. `(candidates, 
     left = torch.randint(0, W - w + 1, tuple(shape), generator=generator)
     return top, left
 
-# %% ../nbs/00_masks.ipynb #95a6e5eb
+# %% ../nbs/00_masks.ipynb #b14310cd
 def indices_to_mask(idx: Tensor,  # [..., T] cell indices
                     n_cells: int,
                    ) -> Tensor:   # [..., n_cells] bool, True at the indexed cells
@@ -102,7 +102,7 @@ def upsample_mask(mask: Tensor,           # [..., H_l*W_l] bool on the level-`l`
     m = mask.unflatten(-1, grid_l)
     return m.repeat_interleave(factor, -2).repeat_interleave(factor, -1).flatten(-2)
 
-# %% ../nbs/00_masks.ipynb #63b500a3
+# %% ../nbs/00_masks.ipynb #47951d95
 @dataclass
 class Masks:
     "Context and per-level target indices for a batch."
@@ -117,7 +117,7 @@ class Masks:
         return Masks(self.context.to(device, non_blocking=non_blocking),
                      [t.to(device, non_blocking=non_blocking) for t in self.targets])
 
-# %% ../nbs/00_masks.ipynb #d6a42184
+# %% ../nbs/00_masks.ipynb #f91ea9a8
 Strategy = Literal['multiblock', 'hierarchical', 'random']
 
 class Masker:
@@ -126,7 +126,7 @@ class Masker:
                  grid: tuple[int, int],                      # level-0 patch grid `(H, W)`
                  levels: int = 1,                            # number of hierarchy levels (1 = I-JEPA)
                  strategy: Strategy = 'hierarchical',        # how targets are placed, see above
-                 n_targets: int | Sequence[int] = (4, 2, 1, 1),  # target blocks per level (an int: all levels)
+                 n_targets: int | Sequence[int] = (4, 1, 1, 1),  # target blocks per level (an int: all levels)
                  target_scale: tuple[float, float] = (0.15, 0.2),  # target block area / level grid area
                  target_aspect: tuple[float, float] = (0.75, 1.5),  # target block `h / w`
                  context_scale: tuple[float, float] = (0.85, 1.0),  # context block area / grid area
@@ -155,7 +155,7 @@ class Masker:
         if seed is not None: self.generator.manual_seed(seed)
         else: self.generator.seed()
 
-# %% ../nbs/00_masks.ipynb #f303f381
+# %% ../nbs/00_masks.ipynb #bf68c24d
 def _targets(self: Masker, shape: tuple[int, int], g: torch.Generator) -> list[Tensor]:
     "Per-level target indices for `shape = (candidates, B)`: each [C, B, n_l, T_l]."
     if self.strategy == 'random':
@@ -181,7 +181,7 @@ def _targets(self: Masker, shape: tuple[int, int], g: torch.Generator) -> list[T
     return out
 Masker._targets = _targets
 
-# %% ../nbs/00_masks.ipynb #470a9c5d
+# %% ../nbs/00_masks.ipynb #fb56c58d
 def _context(self: Masker, targets: list[Tensor], g: torch.Generator) -> tuple[Tensor, Tensor]:
     "Boolean context `[C, B, N]` (context block minus all targets) and its counts `[C, B]`."
     (H, W), C, B = self.grid, *targets[0].shape[:2]
@@ -213,7 +213,7 @@ def _call(self: Masker, batch_size: int, generator: torch.Generator | None = Non
 
 Masker._context, Masker.__call__ = _context, _call
 
-# %% ../nbs/00_masks.ipynb #b569bc74
+# %% ../nbs/00_masks.ipynb #71fb84be
 def draw_masks(images: Tensor,       # [B, 3, H_img, W_img] images in [0, 1]
                masks: Masks,
                grid: tuple[int, int],  # level-0 patch grid
@@ -242,7 +242,7 @@ def draw_masks(images: Tensor,       # [B, 3, H_img, W_img] images in [0, 1]
                 rgba = cells.view(H // f, W // f, 4).repeat_interleave(ph * f, 0).repeat_interleave(pw * f, 1)
                 rgba[..., 3] *= 0.55
                 ax.imshow(rgba)
-            axs[0, 1 + l].set_title(f'level {l} targets ({H // f}×{W // f} grid)')
+            axs[0, 1 + l].set_title(f'level {l} ({H // f}×{W // f} grid)')
     for ax in axs.flat: ax.set_xticks([]); ax.set_yticks([])
     fig.tight_layout()
     return fig
