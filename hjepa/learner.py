@@ -45,10 +45,13 @@ class Learner:
                  amp_dtype: torch.dtype | None = None,
                  scaler: torch.amp.GradScaler | None = None,  # for fp16 on CUDA
                  ddp_model: nn.Module | None = None, # DistributedDataParallel wrapper of `model`, if any
+                 rank: int = 0,                      # this process, in a distributed run
+                 world_size: int = 1,                # processes; `batches` yields this rank's share
                 ):
         self.model, self.opt, self.batches, self.masker = model, optimizer, batches, masker
         self.total_steps, self.grad_accum, self.clip_grad = total_steps, grad_accum, clip_grad
         self.amp_dtype, self.scaler, self.ddp_model = amp_dtype, scaler, ddp_model
+        self.rank, self.world_size = rank, world_size
         self.callbacks = list(callbacks)
         self.step_idx, self.epoch, self.batch_in_epoch, self.stop = 0, 0, 0, False
         self.momentum, self.grad_norm = 1.0, None
@@ -61,7 +64,9 @@ class Learner:
 # %% ../nbs/08_learner.ipynb #c035345b
 def _one_step(self: Learner, images: Tensor):
     "Masks for the global batch, accumulated forward/backward over micro-batches, optimiser step, EMA."
-    masks = self.masker(images.shape[0]).to(self.device, non_blocking=True)      # 1. masks, whole batch
+    masks = self.masker(images.shape[0] * self.world_size)                       # 1. masks, whole global batch
+    if self.world_size > 1: masks = split_masks(masks, self.world_size)[self.rank] # ... this rank's share
+    masks = masks.to(self.device, non_blocking=True)
     net = self.ddp_model or self.model
     self.opt.zero_grad(set_to_none=True)
     chunks = list(zip(images.chunk(self.grad_accum), split_masks(masks, self.grad_accum)))
@@ -91,7 +96,7 @@ def _fit(self: Learner, steps: int | None = None):
     self.callback('before_fit')
     while self.step_idx < end and not self.stop:
         if hasattr(self.batches, 'set_epoch'): self.batches.set_epoch(self.epoch)
-        skip, self.batch_in_epoch = self.batch_in_epoch, 0
+        skip, self.batch_in_epoch, broke = self.batch_in_epoch, 0, False
         for batch in self.batches:
             self.batch_in_epoch += 1
             if self.batch_in_epoch <= skip: continue                       # resuming mid-epoch
@@ -100,8 +105,8 @@ def _fit(self: Learner, steps: int | None = None):
             self.one_step(images.to(self.device, non_blocking=True))
             self.step_idx += 1
             self.callback('after_step')
-            if self.step_idx >= end or self.stop: break
-        else:
+            if self.step_idx >= end or self.stop: broke = True; break
+        if not broke or self.batch_in_epoch == getattr(self.batches, '__len__', lambda: -1)():   # epoch ran to its end
             self.epoch, self.batch_in_epoch = self.epoch + 1, 0
             self.callback('after_epoch')
     self.callback('after_fit')

@@ -20,6 +20,7 @@ from .model import HJEPA, param_groups, momentum_schedule
 from .checkpoint import CheckpointManager
 from .learner import Learner, Schedules, MetricsLogger, NaNGuard, CollapseMonitor, Progress, Checkpointer
 from .knn import extract_features, knn_accuracy
+from .distributed import init_distributed, wrap_ddp
 
 # %% ../nbs/10_train.ipynb #21bd28c6
 def run_data(cfg: RunConfig) -> tuple[ImageTensors, ImageTensors]:
@@ -37,14 +38,16 @@ def run_data(cfg: RunConfig) -> tuple[ImageTensors, ImageTensors]:
 def build(cfg: RunConfig, train: ImageTensors, callbacks=(), progress: bool = True) -> Learner:
     "The `Learner` for `cfg` on `train`, with schedules, logging, safety checks and checkpoints."
     o, r = cfg.optim, cfg.run
-    device = pick_device(r.device)
+    rank, world, dist_device = init_distributed()                     # (0, 1, None) unless under torchrun
+    device = dist_device or pick_device(r.device)
     if r.threads: torch.set_num_threads(r.threads)
     torch.manual_seed(r.seed)
     model = make_model(cfg).to(device)
     if o.compile: model.compile(dynamic=True)
+    if o.batch_size % world: raise ConfigError(f"batch_size={o.batch_size} is the global batch; it must divide among {world} processes")
     aug = Augment(size=cfg.model.img_size, scale=tuple(cfg.data.crop_scale), flip=0.5 if cfg.data.flip else 0.0,
                   jitter=cfg.data.color_jitter)
-    loader = TensorLoader(train, o.batch_size, aug, device=device, seed=r.seed)
+    loader = TensorLoader(train, o.batch_size // world, aug, device=device, seed=r.seed, rank=rank, world_size=world)
     if len(loader) == 0: raise ConfigError(f"{len(train)} training images make no batch of {o.batch_size}; lower batch_size")
     spe, total = len(loader), o.epochs * len(loader)
     opt = torch.optim.AdamW(param_groups(model, o.weight_decay), lr=o.lr, fused=device.type in ('cpu', 'cuda'))
@@ -52,12 +55,13 @@ def build(cfg: RunConfig, train: ImageTensors, callbacks=(), progress: bool = Tr
     sched = Schedules(lr=lambda s: lr_at(s, total, o.warmup_epochs * spe, o.lr, o.min_lr),
                       weight_decay=lambda s: wd_at(s, total, o.weight_decay, o.final_weight_decay),
                       momentum=lambda s: momentum_schedule(s, total, o.ema_start, o.ema_end))
-    cbs = [sched, MetricsLogger(f'{r.out_dir}/metrics.jsonl', every=r.log_every, health_every=r.log_every),
-           NaNGuard(), CollapseMonitor(every=r.log_every),
-           Checkpointer(manager := CheckpointManager(r.out_dir, r.keep_best), to_dict(cfg), every=r.checkpoint_every * spe),
-           *([Progress()] if progress else []), *callbacks]
+    manager = CheckpointManager(r.out_dir, r.keep_best)
+    main_only = [MetricsLogger(f'{r.out_dir}/metrics.jsonl', every=r.log_every, health_every=r.log_every),
+                 Checkpointer(manager, to_dict(cfg), every=r.checkpoint_every * spe),
+                 *([Progress()] if progress else [])] if rank == 0 else []
+    cbs = [sched, NaNGuard(), CollapseMonitor(every=r.log_every), *main_only, *callbacks]
     learn = Learner(model, opt, loader, make_masker(cfg, model), total, cbs, o.grad_accum, o.clip_grad,
-                    amp_dtype(cfg, device), scaler)
+                    amp_dtype(cfg, device), scaler, wrap_ddp(model, device) if world > 1 else None, rank, world)
     learn.manager = manager
     return learn
 
@@ -91,6 +95,7 @@ def train(cfg: RunConfig, resume: bool = False, progress: bool = True, callbacks
     if resume and has_run: learn.resume(learn.manager.latest())
     t = time.perf_counter()
     learn.fit()
+    if learn.rank != 0: return {'learner': learn}                      # rank 0 scores and reports
     result = {'steps': learn.step_idx, 'epochs': learn.epoch, 'train_seconds': round(time.perf_counter() - t, 1),
               'knn_top1': {f'level{l}': knn_score(learn.model, train_data, held, l) for l in range(learn.model.levels)},
               'heldout': f"{cfg.data.dataset}: {len(held)} held-out images", 'device': str(learn.device),
@@ -148,5 +153,8 @@ def main(argv: list[str] | None = None):
     if a.print_config:
         import yaml; print(yaml.safe_dump(to_dict(cfg), sort_keys=False)); return cfg
     res = train(cfg, resume=a.resume)
-    print(json.dumps({k: res[k] for k in ('steps', 'epochs', 'train_seconds', 'knn_top1', 'heldout')}))
+    if 'steps' in res: print(json.dumps({k: res[k] for k in ('steps', 'epochs', 'train_seconds', 'knn_top1', 'heldout')}))
+    if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
     return res
+
+if __name__ == '__main__' and '__file__' in globals(): main()   # `python -m hjepa.train` (not in a notebook)
