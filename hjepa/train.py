@@ -31,7 +31,9 @@ def run_data(cfg: RunConfig) -> tuple[ImageTensors, ImageTensors]:
         return train, load_dataset('shapes', split='test', img_size=size, n=2_000, seed=0)
     data = load_dataset(d.dataset, d.data_dir, 'train', img_size=size)
     train_idx, held_idx = holdout_split(data.labels, d.holdout_frac, seed=0)
-    if d.num_train: train_idx = train_idx[:d.num_train]
+    if d.num_train:                       # a fixed random subset (folders are sorted by class: never the first n)
+        pick = torch.randperm(len(train_idx), generator=torch.Generator().manual_seed(0))[:d.num_train]
+        train_idx = train_idx[pick.sort().values]
     return data.subset(train_idx), data.subset(held_idx)
 
 # %% ../nbs/10_train.ipynb #9814ccac
