@@ -99,6 +99,8 @@ class RunSettings:
     checkpoint_every: int = 1                   # epochs between checkpoints
     keep_best: int = 3                          # best checkpoints kept besides last.pt
     threads: int | None = None                  # torch CPU threads; None: torch's default
+    tensorboard: bool = True                    # also log to TensorBoard in out_dir/tensorboard, when it is installed
+    wandb_project: str | None = None            # also log to this Weights & Biases project (needs `pip install wandb`)
 
 # %% ../nbs/06_config.ipynb #de17707b
 @dataclass

@@ -18,7 +18,8 @@ from .config import (RunConfig, ConfigError, to_dict, save_yaml, load_yaml, over
 from .data import ImageTensors, load_dataset, holdout_split, Augment, TensorLoader, normalize_images
 from .model import HJEPA, param_groups, momentum_schedule
 from .checkpoint import CheckpointManager
-from .learner import Learner, Schedules, MetricsLogger, NaNGuard, CollapseMonitor, Progress, Checkpointer
+from .learner import (Learner, Schedules, MetricsLogger, NaNGuard, CollapseMonitor, Progress, Checkpointer,
+                           TensorBoardLogger, WandbLogger, installed)
 from .knn import extract_features, knn_accuracy
 from .distributed import init_distributed, wrap_ddp
 
@@ -59,6 +60,8 @@ def build(cfg: RunConfig, train: ImageTensors, callbacks=(), progress: bool = Tr
                       momentum=lambda s: momentum_schedule(s, total, o.ema_start, o.ema_end))
     manager = CheckpointManager(r.out_dir, r.keep_best)
     main_only = [MetricsLogger(f'{r.out_dir}/metrics.jsonl', every=r.log_every, health_every=r.log_every),
+                 *([TensorBoardLogger(f'{r.out_dir}/tensorboard')] if r.tensorboard and installed('tensorboard') else []),
+                 *([WandbLogger(r.wandb_project, to_dict(cfg), r.out_dir)] if r.wandb_project else []),
                  Checkpointer(manager, to_dict(cfg), every=r.checkpoint_every * spe),
                  *([Progress()] if progress else [])] if rank == 0 else []
     cbs = [sched, NaNGuard(), CollapseMonitor(every=r.log_every), *main_only, *callbacks]
