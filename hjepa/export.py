@@ -252,10 +252,14 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
     return h.hexdigest()
 
+def _cpu_name() -> str:
+    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    except (OSError, StopIteration): return platform.processor() or platform.machine()
+
 def hardware() -> dict:
     "The machine and software a measurement ran on."
     import os
-    return {'machine': platform.machine(), 'processor': platform.processor() or 'unknown', 'cpus': os.cpu_count(),
+    return {'machine': platform.machine(), 'processor': _cpu_name(), 'cpus': os.cpu_count(),
             'torch_threads': torch.get_num_threads(), 'python': platform.python_version(), 'torch': torch.__version__,
             'hjepa': hjepa.__version__}
 
