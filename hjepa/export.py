@@ -100,12 +100,15 @@ class Embedder:
         return f"Embedder({self.backend}, {self.img_size}px, {self.levels} levels × {self.embed_dim} dims)"
 
 # %% ../nbs/16_export.ipynb #db79a051
+def _as_list(images) -> list:
+    if isinstance(images, Tensor) and images.ndim == 4: images = list(images)       # [B, C, H, W]: a batch
+    elif not isinstance(images, (list, tuple)): images = [images]
+    if not len(images): raise ValueError("no images given; pass one image or a non-empty list of them")
+    return list(images)
+
 def _preprocess(self: Embedder, images: ImageLike | Sequence[ImageLike]) -> Tensor:   # [B, 3, S, S] float in [0, 1]
     "The float batch the network takes."
-    if isinstance(images, Tensor) and images.ndim == 4: images = list(images)
-    elif not isinstance(images, (list, tuple)): images = [images]
-    if not images: raise ValueError("no images given; pass one image or a non-empty list of them")
-    return torch.stack([to_image(im, self.img_size) for im in images]).float() / 255
+    return torch.stack([to_image(im, self.img_size) for im in _as_list(images)]).float() / 255
 Embedder.preprocess = _preprocess
 
 @torch.no_grad()
@@ -117,8 +120,9 @@ def _call(self: Embedder,
     "Embeddings of `images`: `[B, L, D]`, or `[B, D]` at `level`."
     if level is not None and not 0 <= level < self.levels:
         raise ValueError(f"level must be in [0, {self.levels - 1}] (this encoder has {self.levels} levels), got {level}")
-    x = self.preprocess(images)
-    z = torch.cat([torch.as_tensor(self.net(b)).float() for b in x.split(batch_size)])
+    items = _as_list(images)                                              # preprocessed batch by batch
+    z = torch.cat([torch.as_tensor(self.net(self.preprocess(items[i:i + batch_size]))).float()
+                   for i in range(0, len(items), batch_size)])
     return z if level is None else z[:, level]
 Embedder.__call__ = _call
 
