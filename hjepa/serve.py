@@ -83,10 +83,12 @@ async def request_images(request: Request, limits: Limits) -> list[Image.Image]:
     async def replay(): return {'type': 'http.request', 'body': body, 'more_body': False}
     try: form = await Request(request.scope, replay).form(max_files=limits.max_images + 1, max_fields=limits.max_images + 1)
     except Exception as e: raise BadInput(400, f"the multipart body cannot be parsed ({getattr(e, 'detail', e)}); {_HOW}") from e
-    files = [(k, v) for k, v in form.multi_items() if hasattr(v, 'filename')]
-    if len(files) > limits.max_images: raise BadInput(413, f"too many images; the limit is {limits.max_images} per request")
-    if not files: raise BadInput(400, f"the form holds no file fields; {_HOW}")
-    return [decode_upload(await f.read(), limits, f"file {i} ({f.filename or k!r})") for i, (k, f) in enumerate(files)]
+    try:
+        files = [(k, v) for k, v in form.multi_items() if hasattr(v, 'filename')]
+        if len(files) > limits.max_images: raise BadInput(413, f"too many images; the limit is {limits.max_images} per request")
+        if not files: raise BadInput(400, f"the form holds no file fields; {_HOW}")
+        return [decode_upload(await f.read(), limits, f"file {i} ({f.filename or k!r})") for i, (k, f) in enumerate(files)]
+    finally: await form.close()
 
 # %% ../nbs/17_serve.ipynb #bd27b386
 def create_app(emb: Embedder, limits: Limits = Limits()) -> FastAPI:
