@@ -156,3 +156,5 @@ def main(argv: list[str] | None = None):
     if a.host not in ('127.0.0.1', 'localhost', '::1'):
         warnings.warn(f"binding {a.host}: the server has no authentication; expose it only behind a proxy that has some")
     uvicorn.run(create_app(emb, Limits(a.max_bytes, a.max_pixels, a.max_images)), host=a.host, port=a.port, log_level='info')
+
+if __name__ == '__main__' and '__file__' in globals(): main()   # `python -m hjepa.serve` (not in a notebook)
