@@ -25,7 +25,9 @@ py_versions = '3.9 3.10 3.11 3.12 3.13'.split()
 # Requirements are whitespace-separated, so specifiers must not contain spaces.
 requirements = cfg.get('requirements', '').split()
 if cfg.get('pip_requirements'): requirements += cfg.get('pip_requirements', '').split()
-dev_requirements = cfg.get('dev_requirements', '').split()
+# Extras: every `NAME_requirements` key in settings.ini is `pip install hjepa[NAME]` (dev, export, serve, ...).
+extras = {k[:-len('_requirements')]: cfg[k].split() for k in cfg
+          if k.endswith('_requirements') and k not in ('pip_requirements', 'conda_requirements')}
 min_python = cfg['min_python']
 # Compare versions as integer tuples (no pkg_resources / packaging needed).
 _ver = lambda v: tuple(int(x) for x in v.split('.'))
@@ -46,7 +48,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require=extras,
     dependency_links=cfg.get('dep_links', '').split(),
     python_requires='>=' + cfg['min_python'],
     long_description=open('README.md', encoding='utf-8').read(),
