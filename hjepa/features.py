@@ -144,13 +144,15 @@ def features(source: Literal['learned', 'random_init', 'pixels'],
 # %% ../nbs/11_features.ipynb #d0ae1500
 @torch.no_grad()
 def feature_quality(z: Tensor,           # [N, D] features
-                    max_rows: int = 20_000,  # a fixed, even subset of rows bounds the SVD's cost
+                    max_rows: int = 10_000,  # a fixed, even subset of rows bounds the SVD's cost
                    ) -> dict:            # {'rankme', 'std_mean', 'std_min', 'isotropy', 'dim'}
     "RankMe effective rank, per-dimension std of normalised features, and isotropy of the covariance."
     if len(z) < 2: raise ValueError(f"feature quality needs at least 2 feature vectors, got {len(z)}")
     z = z.float()[torch.linspace(0, len(z) - 1, min(max_rows, len(z))).long()]
     std = F.normalize(z, dim=1).std(0)                                  # [D]
-    lam = torch.linalg.eigvalsh(torch.cov(z.T.double())).clamp_min(0)   # [D]
-    iso = (lam.sum() ** 2 / (len(lam) * (lam ** 2).sum())).item() if lam.sum() > 0 else 0.0
+    zc = (z - z.mean(0)).double()
+    gram = zc @ zc.T if len(z) < z.shape[1] else zc.T @ zc               # same nonzero eigenvalues λ·(N-1)
+    tr, fro2 = gram.trace(), gram.pow(2).sum()                          # Σλ, Σλ² (up to the same factor)
+    iso = (tr ** 2 / (z.shape[1] * fro2)).item() if tr > 0 else 0.0
     return {'rankme': effective_rank(z).item(), 'std_mean': std.mean().item(), 'std_min': std.min().item(),
             'isotropy': iso, 'dim': z.shape[1]}

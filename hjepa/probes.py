@@ -41,7 +41,11 @@ def fit_logreg(X: Tensor,              # [N, D] standardised features
         loss = F.cross_entropy(X @ W + b, y) + weight_decay / 2 * W.pow(2).sum()
         loss.backward()
         return loss
-    with torch.enable_grad(): opt.step(closure)
+    threads = torch.get_num_threads()
+    if X.numel() < 1_000_000: torch.set_num_threads(1)    # small fits: thread hand-offs cost more than the work
+    try:
+        with torch.enable_grad(): opt.step(closure)
+    finally: torch.set_num_threads(threads)
     return W.detach(), b.detach()
 
 def topk_accuracy(logits: Tensor, y: Tensor, ks: Sequence[int] = (1, 5)) -> dict:
