@@ -42,7 +42,7 @@ def fit_logreg(X: Tensor,              # [N, D] standardised features
         loss.backward()
         return loss
     threads = torch.get_num_threads()
-    if X.numel() < 1_000_000: torch.set_num_threads(1)    # small fits: thread hand-offs cost more than the work
+    if X.numel() < 4_000_000: torch.set_num_threads(1)    # small fits: thread hand-offs cost more than the work
     try:
         with torch.enable_grad(): opt.step(closure)
     finally: torch.set_num_threads(threads)
