@@ -93,7 +93,7 @@ def finetune(model: HJEPA | Encoder,          # its target encoder (or the encod
     warm, step, t = max(1, total // 10), 0, time.perf_counter()
     for _ in range(epochs):
         for x, y in loader:
-            f = step / warm if step < warm else 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
+            f = (step + 1) / warm if step < warm else 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
             for g, b in zip(opt.param_groups, base): g['lr'] = b * f
             loss = F.cross_entropy(clf(x), y)
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); step += 1
