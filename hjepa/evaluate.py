@@ -14,9 +14,8 @@ import platform
 import time
 from pathlib import Path
 import torch
-from .config import RunConfig, to_dict, override
-from .config import atomic_write
-from .data import ImageTensors, load_dataset, normalize_images, split_fingerprint
+from .config import RunConfig, to_dict, override, atomic_write
+from .data import ImageTensors, load_dataset, normalize_images
 from .train import run_data
 from .knn import knn_eval
 from .features import load_encoder, random_init, features, feature_quality, data_fingerprint

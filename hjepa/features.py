@@ -10,14 +10,13 @@ __all__ = ['Pool', 'file_sha256', 'load_encoder', 'random_init', 'encode_batch',
 import hashlib
 import json
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Callable, Literal
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from .config import RunConfig, from_dict, to_dict, make_model, override
+from .config import RunConfig, from_dict, to_dict, make_model, atomic_write
 from .checkpoint import load_checkpoint, check_model_state
 from .data import ImageTensors, normalize_images, default_cache_dir, cache_name
-from .config import atomic_write
 from .model import HJEPA, feature_pyramid
 from .losses import effective_rank
 

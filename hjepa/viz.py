@@ -7,7 +7,6 @@ __all__ = ['attention_maps', 'received_attention', 'attention_rollout', 'plot_at
            'plot_embedding', 'plot_level_curves']
 
 # %% ../nbs/14_viz.ipynb #5b70eea3
-import json
 from pathlib import Path
 from typing import Literal, Sequence
 import numpy as np
