@@ -140,6 +140,7 @@ def evaluate(checkpoint: str | Path,            # an hjepa checkpoint (its confi
              max_train: int | None = None, max_eval: int | None = None,
              last_k: int = 4, ks=(20, 200), shots=(1, 5), n_way: int = 5, episodes: int = 600,
              finetune_epochs: int = 1, finetune_max_train: int = 5000, finetune_batch_size: int = 64,
+             pixel_size: int = 32,               # raw-pixel floor: images pooled to at most this side
              batch_size: int = 256, device: str = 'cpu', seed: int = 0,
              figures: bool = True, cache_dir: str | Path | None = None,
             ) -> dict:
@@ -153,7 +154,7 @@ def evaluate(checkpoint: str | Path,            # an hjepa checkpoint (its confi
     ftr, fev = {}, {}
     for src in ('learned', 'random_init', 'pixels'):
         for side, d in ((ftr, train), (fev, held)):
-            fs = features(src, d, checkpoint, seed=seed, **common)
+            fs = features(src, d, checkpoint, seed=seed, pixel_size=pixel_size, **common)
             side.update({n if src == 'pixels' else f'{src}/{n}': v for n, v in fs.items()})
     timings = {'features': round(time.perf_counter() - t, 2)}
     res, secs = run_protocols(ftr, fev, train.labels, held.labels, ks, shots, n_way, episodes, seed)
@@ -232,13 +233,14 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument('--eval-dir', help='ImageFolder tree of images to score (with --train-dir)')
     for name, tp, default in (('max-train', int, None), ('max-eval', int, None), ('last-k', int, 4), ('episodes', int, 600),
                               ('finetune-epochs', int, 1), ('finetune-max-train', int, 5000), ('batch-size', int, 256),
+                              ('pixel-size', int, 32),
                               ('device', str, 'cpu'), ('seed', int, 0)):
         p.add_argument(f'--{name}', type=tp, default=default)
     p.add_argument('--no-figures', action='store_true')
     a = p.parse_args(argv)
     rep = evaluate(a.checkpoint, a.out_dir, a.dataset, a.data_dir, a.train_dir, a.eval_dir, a.max_train, a.max_eval,
                    last_k=a.last_k, episodes=a.episodes, finetune_epochs=a.finetune_epochs,
-                   finetune_max_train=a.finetune_max_train, batch_size=a.batch_size, device=a.device, seed=a.seed,
+                   finetune_max_train=a.finetune_max_train, pixel_size=a.pixel_size, batch_size=a.batch_size, device=a.device, seed=a.seed,
                    figures=not a.no_figures)
     print(report_table(rep)); rep['timings']; print(f"report: {rep['out_dir']}/report.json")
     return rep

@@ -125,12 +125,14 @@ def features(source: Literal['learned', 'random_init', 'pixels'],
              batch_size: int = 256,
              device: str | torch.device = 'cpu',
              seed: int = 0,                          # 'random_init' only
+             pixel_size: int = 32,                   # 'pixels' only: images pooled to at most this side
              cache_dir: str | Path | None = None,
             ) -> dict[str, Tensor]:                  # name → [N, D]; 'pixels' for raw pixels
     "Cached frozen features of `data` from a checkpoint, its random-init twin, or raw pixels."
     if len(data) == 0: raise ValueError("no images to extract features from (an empty split?)")
     key = {'source': source, 'data': data_fingerprint(data), 'shape': list(data.images.shape)}
-    if source == 'pixels': return cached_features(key, lambda: {'pixels': pixel_features(data.images)}, cache_dir)
+    if source == 'pixels':
+        return cached_features(key | {'pixel_size': pixel_size}, lambda: {'pixels': pixel_features(data.images, pixel_size)}, cache_dir)
     if source not in ('learned', 'random_init'):
         raise ValueError(f"source must be 'learned', 'random_init' or 'pixels', got {source!r}")
     if checkpoint is None: raise ValueError(f"source {source!r} needs a checkpoint")
