@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from PIL import Image
+from .config import atomic_write
 
 # %% ../nbs/05_data.ipynb #7a89f108
 @dataclass(eq=False, repr=False)
@@ -277,18 +278,9 @@ def cache_name(name: str, key: dict) -> str:
     return f"{name}-{hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]}"
 
 def save_tensors(data: ImageTensors, path: str | Path) -> Path:
-    "Save `data` as plain tensors, atomically."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save({'images': data.images.contiguous(), 'labels': data.labels, 'classes': data.classes}, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    "Save `data` as plain tensors, atomically (`hjepa.config.atomic_write`)."
+    state = {'images': data.images.contiguous(), 'labels': data.labels, 'classes': data.classes}
+    return atomic_write(path, lambda f: torch.save(state, f))
 
 def load_tensors(path: str | Path) -> ImageTensors:
     "Load what `save_tensors` wrote (tensors and strings only: `weights_only=True`)."

@@ -13,12 +13,13 @@ import platform
 import time
 from pathlib import Path
 import torch
-from .config import (RunConfig, ConfigError, to_dict, save_yaml, load_yaml, override, make_model, make_masker,
+from .config import (RunConfig, PRESETS, preset, ConfigError, to_dict, save_yaml, load_yaml, override, make_model, make_masker,
                           pick_device, amp_dtype, lr_at, wd_at)
 from .data import ImageTensors, load_dataset, holdout_split, Augment, TensorLoader, normalize_images
 from .model import HJEPA, param_groups, momentum_schedule
 from .checkpoint import CheckpointManager
-from .learner import Learner, Schedules, MetricsLogger, NaNGuard, CollapseMonitor, Progress, Checkpointer
+from .learner import (Learner, Schedules, MetricsLogger, NaNGuard, CollapseMonitor, Progress, Checkpointer,
+                           TensorBoardLogger, WandbLogger, installed)
 from .knn import extract_features, knn_accuracy
 from .distributed import init_distributed, wrap_ddp
 
@@ -59,6 +60,8 @@ def build(cfg: RunConfig, train: ImageTensors, callbacks=(), progress: bool = Tr
                       momentum=lambda s: momentum_schedule(s, total, o.ema_start, o.ema_end))
     manager = CheckpointManager(r.out_dir, r.keep_best)
     main_only = [MetricsLogger(f'{r.out_dir}/metrics.jsonl', every=r.log_every, health_every=r.log_every),
+                 *([TensorBoardLogger(f'{r.out_dir}/tensorboard')] if r.tensorboard and installed('tensorboard') else []),
+                 *([WandbLogger(r.wandb_project, to_dict(cfg), r.out_dir)] if r.wandb_project else []),
                  Checkpointer(manager, to_dict(cfg), every=r.checkpoint_every * spe),
                  *([Progress()] if progress else [])] if rank == 0 else []
     cbs = [sched, NaNGuard(), CollapseMonitor(every=r.log_every), *main_only, *callbacks]
@@ -141,12 +144,14 @@ def _parse_value(text: str):
 def main(argv: list[str] | None = None):
     "Command line: train from a YAML config with `--set key=value` overrides."
     p = argparse.ArgumentParser(prog='hjepa_train', description='Train an H-JEPA model from a YAML run config.')
-    p.add_argument('--config', help='YAML run config (default: the built-in defaults)')
+    p.add_argument('--config', help='YAML run config (default: the built-in defaults, or --preset)')
+    p.add_argument('--preset', choices=list(PRESETS), help='start from a named preset instead of the defaults')
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override, e.g. lr=1e-3 or model.levels=2')
     p.add_argument('--resume', action='store_true', help='continue the run in out_dir from last.pt')
     p.add_argument('--print-config', action='store_true', help='print the resolved config as YAML and exit')
     a = p.parse_args(argv)
-    cfg = load_yaml(a.config) if a.config else RunConfig()
+    if a.config and a.preset: p.error("give --config or --preset, not both")
+    cfg = load_yaml(a.config) if a.config else preset(a.preset) if a.preset else RunConfig()
     sets = {}
     for s in a.set:
         if '=' not in s: p.error(f"--set needs KEY=VALUE, got {s!r}")
