@@ -12,10 +12,10 @@ and the k-NN evaluation at the end is not timed. Prints one JSON line: images pe
 epoch, img/s, resident memory after the data is loaded and the process's peak resident memory (CPU), and
 the peak allocated CUDA memory on a GPU.
 """
-import argparse, json, platform, resource, tempfile, time
+import argparse, json, resource, tempfile, time
 from pathlib import Path
 import torch
-from hjepa.config import RunConfig, override
+from hjepa.config import RunConfig, override, hardware
 from hjepa.train import train, run_data
 
 
@@ -59,14 +59,13 @@ def main(argv=None):
     steps, imgs = res['steps'], res['steps'] * a.batch_size
     rec = {'dataset': a.dataset, 'train_images': len(tr), 'epochs': a.epochs, 'steps': steps,
            'encoder': a.encoder, 'img_size': a.img_size, 'patch_size': a.patch_size, 'levels': a.levels,
-           'batch_size': a.batch_size, 'amp': a.amp, 'compile': a.compile, 'device': res['device'],
+           'batch_size': a.batch_size, 'amp': a.amp, 'compile': a.compile,
            'seconds_per_epoch': round(res['train_seconds'] / a.epochs, 1), 'img_per_s': round(imgs / res['train_seconds'], 1),
            'data_load_s': round(load_s, 1), 'rss_after_data_mib': round(rss_data),
            'peak_rss_mib': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
            'knn_top1_level0': round(res['knn_top1']['level0'], 2), 'threads': torch.get_num_threads(),
-           'cpu': platform.processor() or platform.machine(), 'torch': torch.__version__, 'out_dir': out}
-    if torch.cuda.is_available():
-        rec.update(gpu=torch.cuda.get_device_name(), peak_cuda_alloc_mib=round(torch.cuda.max_memory_allocated() / 2 ** 20))
+           **hardware(res['device']), 'out_dir': out}
+    if torch.cuda.is_available(): rec['peak_cuda_alloc_mib'] = round(torch.cuda.max_memory_allocated() / 2 ** 20)
     print(json.dumps(rec), flush=True)
 
 

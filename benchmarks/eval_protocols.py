@@ -15,11 +15,12 @@ dimensions whose class means are close enough that the problem is not trivial. T
 
 Every line carries the load average at its start: the machine is shared, so read timings next to it.
 """
-import argparse, json, os, platform, statistics, time
+import argparse, json, os, statistics, time
 import torch
 from hjepa.knn import knn_eval
 from hjepa.probes import linear_probe, fewshot_eval
 from hjepa.features import feature_quality
+from hjepa.config import hardware
 
 
 def main():
@@ -41,7 +42,7 @@ def main():
             'fewshot': lambda: {f'5way{k}shot': fewshot_eval(xev, yev, 5, k, episodes=600) for k in (1, 5)},
             'quality': lambda: feature_quality(xev)}
     head = {'train': a.train, 'eval': a.eval, 'dim': a.dim, 'classes': a.classes, 'threads': torch.get_num_threads(),
-            'cpu': platform.processor() or platform.machine(), 'cores': os.cpu_count(), 'torch': torch.__version__}
+            **hardware()}
     for name, fn in jobs.items():
         load = os.getloadavg()[0]
         times = []

@@ -17,10 +17,11 @@ Both run with `--threads` torch threads (2 by default). Prints both rates and th
 least 5: the loader must never starve the model), and ends with one JSON line. Shared machines are noisy: rerun
 before trusting a number.
 """
-import argparse, json, platform, time
+import argparse, json, time
 import torch
 from hjepa.data import Augment, Shapes, TensorLoader, load_dataset
 from hjepa.model import HJEPA, param_groups, train_step
+from hjepa.config import hardware
 
 
 def sync(device):
@@ -91,8 +92,7 @@ def main(argv=None):
                loader_batches=a.loader_batches, steps=a.steps, warmup=a.warmup, threads=a.threads,
                model="HJEPA('vit_tiny_patch16_224', 32, 4, levels=1, predictor_dim=96, predictor_depth=6)",
                optimizer='AdamW(fused)', dtype='fp32',
-               device=str(device) if device.type != 'cuda' else torch.cuda.get_device_name(),
-               cpu=platform.processor() or platform.machine(), torch=torch.__version__)
+               **hardware(device))
     print(json.dumps(res))
     return res
 

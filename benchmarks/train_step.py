@@ -10,10 +10,11 @@ gflop_per_img (matmul + attention FLOPs of forward and backward, counted by torc
 peak_gflops (a large matmul in the same dtype), the achieved fraction of it, and the mean context and
 target token counts per image (so that equal-work comparisons can be checked).
 """
-import argparse, json, platform, time
+import argparse, json, time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 from hjepa.model import HJEPA, param_groups, train_step
+from hjepa.config import hardware
 
 DTYPES = {'fp32': None, 'bf16': torch.bfloat16}
 
@@ -96,8 +97,7 @@ def main(argv=None):
                steps=a.steps, threads=a.threads, encoder=a.encoder, img_size=a.img_size, patch_size=a.patch_size,
                predictor=f'{a.predictor_dim}x{a.predictor_depth}', strategy=a.strategy, compile=a.compile,
                context_scale=list(a.context_scale),
-               device=str(device) if device.type != 'cuda' else torch.cuda.get_device_name(),
-               cpu=platform.processor() or platform.machine(), torch=torch.__version__)
+               **hardware(device))
     print(json.dumps(res))
     return res
 

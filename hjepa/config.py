@@ -6,13 +6,14 @@
 __all__ = ['PRESETS', 'ModelConfig', 'MaskingConfig', 'LossConfig', 'OptimConfig', 'DataConfig', 'RunSettings', 'RunConfig',
            'sections', 'ConfigError', 'suggest', 'unknown_key', 'coerce', 'validate', 'to_dict', 'from_dict',
            'atomic_write', 'save_yaml', 'load_yaml', 'override', 'preset', 'make_model', 'make_masker', 'pick_device',
-           'amp_dtype', 'lr_at', 'wd_at', 'schedules_at']
+           'amp_dtype', 'hardware', 'lr_at', 'wd_at', 'schedules_at']
 
 # %% ../nbs/06_config.ipynb #a11e5672
 import dataclasses
 import difflib
 import math
 import os
+import platform
 import re
 import tempfile
 import types
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal, Union, get_args, get_origin
 import torch
 import yaml
+from . import __version__
 from .masks import Masker, level_grid
 from .model import HJEPA, momentum_schedule
 
@@ -363,6 +365,19 @@ def amp_dtype(cfg: RunConfig, device: torch.device) -> torch.dtype | None:
     if amp == 'fp16' and torch.device(device).type == 'cpu':
         raise ConfigError("optim.amp = 'fp16' needs a GPU (CPU autocast is bf16); use 'bf16' or 'none'")
     return {'none': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}[amp]
+
+# %% ../nbs/06_config.ipynb #136bad9b
+def _cpu_name() -> str:
+    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    except (OSError, StopIteration): return platform.processor() or platform.machine()
+
+def hardware(device: str | torch.device = 'cpu') -> dict:
+    "The machine and software a measurement on `device` ran on."
+    return {'device': str(device), 'cpu': _cpu_name(), 'machine': platform.machine(), 'cores': os.cpu_count(),
+            'torch_threads': torch.get_num_threads(),
+            'gpu': torch.cuda.get_device_name() if torch.device(device).type == 'cuda' else None,
+            'load_avg': [round(x, 2) for x in os.getloadavg()] if hasattr(os, 'getloadavg') else None,
+            'python': platform.python_version(), 'torch': torch.__version__, 'hjepa': __version__}
 
 # %% ../nbs/06_config.ipynb #5a711000
 def lr_at(step: int, total: int, warmup: int, base: float, min: float) -> float:

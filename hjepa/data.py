@@ -292,14 +292,16 @@ def cached(name: str,                               # readable prefix of the fil
            key: dict,                               # everything the result depends on (JSON-able)
            build: Callable[[], ImageTensors],       # makes the dataset when it is not cached
            cache_dir: str | Path | None = None,
+           load: Callable[[Path], object] = load_tensors,          # reads a cache file (weights-only)
+           save: Callable[[object, Path], object] = save_tensors,  # writes one, atomically
           ) -> ImageTensors:
-    "Load `name` for `key` from the cache, or `build()` it and cache it."
+    "Load `name` for `key` from the cache, or `build()` it and cache it (`load`/`save` for other contents)."
     path = Path(cache_dir or default_cache_dir()) / f"{cache_name(name, key)}.pt"
     if path.exists():
-        try: return load_tensors(path)
+        try: return load(path)
         except Exception as e: warnings.warn(f"rebuilding unreadable cache file {path} ({type(e).__name__}: {e})")
     data = build()
-    save_tensors(data, path)
+    save(data, path)
     return data
 
 # %% ../nbs/05_data.ipynb #070a6914

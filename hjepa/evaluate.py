@@ -10,11 +10,10 @@ __all__ = ['REPORT_FIELDS', 'check_sides', 'eval_sides', 'run_protocols', 'free_
 import argparse
 import json
 import os
-import platform
 import time
 from pathlib import Path
 import torch
-from .config import RunConfig, to_dict, override, atomic_write
+from .config import RunConfig, to_dict, override, atomic_write, hardware
 from .data import ImageTensors, load_dataset, normalize_images
 from .train import run_data
 from .knn import knn_eval
@@ -69,12 +68,6 @@ def eval_sides(cfg: RunConfig,
     return train, held, where
 
 # %% ../nbs/15_evaluate.ipynb #8c432661
-def _hardware(device) -> dict:
-    return {'device': str(device), 'cpu': platform.processor() or platform.machine(), 'cores': os.cpu_count(),
-            'torch_threads': torch.get_num_threads(), 'torch': torch.__version__, 'python': platform.python_version(),
-            'load_avg': [round(x, 2) for x in os.getloadavg()] if hasattr(os, 'getloadavg') else None,
-            'gpu': torch.cuda.get_device_name() if torch.cuda.is_available() else None}
-
 def run_protocols(feats_tr: dict[str, torch.Tensor],   # 'source/name' → [N, D] train-side features
                   feats_ev: dict[str, torch.Tensor],   # the same names → [M, D] eval-side features
                   y_tr: torch.Tensor, y_ev: torch.Tensor,
@@ -161,7 +154,7 @@ def evaluate(checkpoint: str | Path,            # an hjepa checkpoint (its confi
     ft, timings['finetune'] = _finetune_both(model, cfg, train, held, finetune_epochs, finetune_max_train,
                                              finetune_batch_size, device, seed)
     report = {'format': 'hjepa-eval-1', 'checkpoint': info | {'config': to_dict(cfg)}, 'data': where,
-              'feature_sets': list(ftr), **res, 'finetune': ft, 'hardware': _hardware(device),
+              'feature_sets': list(ftr), **res, 'finetune': ft, 'hardware': hardware(device),
               'timings': timings | secs, 'figures': [], 'out_dir': str(out)}
     out.mkdir(parents=True, exist_ok=True)
     if figures:

@@ -4,15 +4,14 @@
 
 # %% auto #0
 __all__ = ['ImageLike', 'FILES', 'Backend', 'LevelEncoder', 'to_image', 'Embedder', 'embedder_from_model', 'export_torchscript',
-           'load_torchscript', 'max_abs_diff', 'export_onnx', 'OnnxNet', 'quantize_int8', 'knn_agreement', 'hardware',
-           'model_card', 'export', 'load_pretrained']
+           'load_torchscript', 'max_abs_diff', 'export_onnx', 'OnnxNet', 'quantize_int8', 'knn_agreement', 'model_card',
+           'export', 'load_pretrained']
 
 # %% ../nbs/16_export.ipynb #23f8f1ae
 import contextlib
 import copy
 import hashlib
 import json
-import platform
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,8 +20,7 @@ import numpy as np
 import torch
 from torch import nn, Tensor
 from PIL import Image
-import hjepa
-from .config import RunConfig, from_dict, make_model, atomic_write
+from .config import RunConfig, from_dict, make_model, atomic_write, hardware
 from .checkpoint import load_checkpoint, check_model_state
 from .data import IMAGENET_MEAN, IMAGENET_STD, resize_images
 from .model import HJEPA, feature_pyramid
@@ -255,17 +253,6 @@ def _sha256(path: Path) -> str:
     with open(path, 'rb') as f:
         for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
     return h.hexdigest()
-
-def _cpu_name() -> str:
-    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except (OSError, StopIteration): return platform.processor() or platform.machine()
-
-def hardware() -> dict:
-    "The machine and software a measurement ran on."
-    import os
-    return {'machine': platform.machine(), 'processor': _cpu_name(), 'cpus': os.cpu_count(),
-            'torch_threads': torch.get_num_threads(), 'python': platform.python_version(), 'torch': torch.__version__,
-            'hjepa': hjepa.__version__}
 
 # %% ../nbs/16_export.ipynb #b0e830ab
 def _spec(emb: Embedder) -> dict:

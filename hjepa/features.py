@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from .config import RunConfig, from_dict, to_dict, make_model, atomic_write
 from .checkpoint import load_checkpoint, check_model_state
-from .data import ImageTensors, normalize_images, default_cache_dir, cache_name
+from .data import ImageTensors, normalize_images, default_cache_dir, cached
 from .model import HJEPA, feature_pyramid
 from .losses import effective_rank
 
@@ -108,13 +108,10 @@ def cached_features(key: dict,                                 # everything the 
                     cache_dir: str | Path | None = None,        # None: $HJEPA_CACHE/features
                    ) -> dict[str, Tensor]:
     "Features for `key` from the cache, or `build()` them and store them."
-    path = Path(cache_dir or default_cache_dir() / 'features') / f"{cache_name('features', key)}.pt"
-    if path.is_file():
-        try: return torch.load(path, weights_only=True)['features']
-        except Exception as e: print(f"rebuilding unreadable feature cache {path} ({type(e).__name__})")
-    feats = build()
-    atomic_write(path, lambda f: torch.save({'key': json.dumps(key, sort_keys=True, default=str), 'features': feats}, f))
-    return feats
+    return cached('features', key, build, Path(cache_dir or default_cache_dir() / 'features'),
+                  load=lambda p: torch.load(p, weights_only=True)['features'],
+                  save=lambda feats, p: atomic_write(p, lambda f: torch.save(
+                      {'key': json.dumps(key, sort_keys=True, default=str), 'features': feats}, f)))
 
 # %% ../nbs/11_features.ipynb #7c31a39f
 def features(source: Literal['learned', 'random_init', 'pixels'],

@@ -9,12 +9,11 @@ __all__ = ['run_data', 'build', 'knn_score', 'train', 'read_metrics', 'plot_run'
 import argparse
 import json
 import os
-import platform
 import time
 from pathlib import Path
 import torch
 from .config import (RunConfig, PRESETS, preset, ConfigError, to_dict, save_yaml, load_yaml, override, make_model, make_masker,
-                          pick_device, amp_dtype, lr_at, wd_at)
+                          pick_device, amp_dtype, lr_at, wd_at, hardware)
 from .data import ImageTensors, load_dataset, holdout_split, Augment, TensorLoader, normalize_images
 from .model import HJEPA, param_groups, momentum_schedule
 from .checkpoint import CheckpointManager
@@ -103,8 +102,7 @@ def train(cfg: RunConfig, resume: bool = False, progress: bool = True, callbacks
     if learn.rank != 0: return {'learner': learn}                      # rank 0 scores and reports
     result = {'steps': learn.step_idx, 'epochs': learn.epoch, 'train_seconds': round(time.perf_counter() - t, 1),
               'knn_top1': {f'level{l}': knn_score(learn.model, train_data, held, l) for l in range(learn.model.levels)},
-              'heldout': f"{cfg.data.dataset}: {len(held)} held-out images", 'device': str(learn.device),
-              'cpu': platform.processor() or platform.machine(), 'torch': torch.__version__,
+              'heldout': f"{cfg.data.dataset}: {len(held)} held-out images", **hardware(learn.device),
               'last_metrics': getattr(learn, 'metrics', {})}
     (out / 'result.json').write_text(json.dumps(result, indent=1))
     return {'learner': learn, 'train': train_data, 'held': held, **result}
