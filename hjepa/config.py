@@ -78,6 +78,7 @@ class OptimConfig:
     clip_grad: float | None = None              # max gradient norm; None: no clipping
     amp: Literal['none', 'bf16', 'fp16'] = 'none'  # autocast dtype
     compile: bool = False                       # torch.compile the three networks
+    budget_minutes: float | None = None         # train for this wall-clock time; epochs is then an upper bound
 
 # %% ../nbs/06_config.ipynb #624cb01a
 @dataclass
@@ -207,6 +208,7 @@ def _train_rules(c: RunConfig):
     yield o.final_weight_decay >= 0, 'optim.final_weight_decay', "must be >= 0"
     yield 0 <= o.ema_start <= o.ema_end <= 1, 'optim.ema_start', f"must satisfy 0 <= ema_start <= ema_end ({o.ema_end}) <= 1"
     yield o.clip_grad is None or o.clip_grad > 0, 'optim.clip_grad', "must be positive, or None for no clipping"
+    yield o.budget_minutes is None or o.budget_minutes > 0, 'optim.budget_minutes', "must be positive, or None for no time budget"
     yield d.num_train is None or d.num_train >= 1, 'data.num_train', "must be >= 1, or None for all"
     yield _range01(d.crop_scale), 'data.crop_scale', "must satisfy 0 < lo <= hi <= 1"
     yield d.color_jitter >= 0, 'data.color_jitter', "must be >= 0"

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['split_masks', 'Learner', 'Schedules', 'MetricsLogger', 'installed', 'TensorBoardLogger', 'WandbLogger',
-           'NonFiniteLossError', 'NaNGuard', 'CollapseMonitor', 'Progress', 'Checkpointer']
+           'NonFiniteLossError', 'NaNGuard', 'CollapseMonitor', 'Progress', 'TimeBudget', 'Checkpointer']
 
 # %% ../nbs/08_learner.ipynb #a65396fb
 import contextlib
@@ -234,10 +234,34 @@ class Progress:
             self.bar.set_postfix(loss=f"{learn.loss.item():.4f}")
     def after_fit(self, learn): self.bar.update(learn.step_idx - self.bar.n); self.bar.close()
 
+# %% ../nbs/08_learner.ipynb #182a96ca
+class TimeBudget:
+    "Stop after `minutes` of training and keep `learn.total_steps` at the number of steps that fit in them."
+    def __init__(self, minutes: float, max_steps: int | None = None, calibrate: int = 10, every: int = 10):
+        if minutes <= 0: raise ValueError(f"a time budget must be positive, got {minutes} minutes")
+        self.seconds, self.max_steps, self.calibrate, self.every = 60 * minutes, max_steps, calibrate, every
+
+    def before_fit(self, learn):
+        self.t0 = time.perf_counter() - getattr(learn, 'train_seconds', 0.0)   # resumed runs keep their clock
+        self.first, self.t_first = learn.step_idx, None
+
+    def after_step(self, learn):
+        now = time.perf_counter()
+        learn.train_seconds = used = now - self.t0
+        done = learn.step_idx - self.first
+        if done == 1: self.t_first = now                                  # the first step (allocations) is not timed
+        elif done >= self.calibrate and done % self.every == 0:
+            per_step = (now - self.t_first) / (done - 1)
+            fit = learn.step_idx + int((self.seconds - used) / per_step)
+            learn.total_steps = max(learn.step_idx + 1, min(fit, self.max_steps or fit))
+        if used >= self.seconds or learn.step_idx >= learn.total_steps:
+            learn.total_steps, learn.stop = learn.step_idx, True
+
 # %% ../nbs/08_learner.ipynb #32f092a2
 def _save(self: Learner, manager: CheckpointManager, config: dict, metrics: dict):
     "Save the full training state through `manager`."
-    extra = {'batch_in_epoch': self.batch_in_epoch, 'masker_rng': self.masker.generator.get_state()}
+    extra = {'batch_in_epoch': self.batch_in_epoch, 'masker_rng': self.masker.generator.get_state(),
+             'train_seconds': getattr(self, 'train_seconds', 0.0)}
     if hasattr(self.batches, 'state_dict'): extra['batches'] = self.batches.state_dict()
     return manager.save(step=self.step_idx, epoch=self.epoch, metrics=metrics, model=self.model,
                         optimizer=self.opt, scaler=self.scaler, config=config, extra=extra)
@@ -247,7 +271,7 @@ def _resume(self: Learner, path) -> dict:
     "Restore the full training state from the checkpoint at `path`; returns its contents."
     ckpt = load_checkpoint(path, self.model, self.opt, self.scaler, map_location=self.device)
     self.step_idx, self.epoch, extra = ckpt['step'], ckpt['epoch'], ckpt['extra']
-    self.batch_in_epoch = extra['batch_in_epoch']
+    self.batch_in_epoch, self.train_seconds = extra['batch_in_epoch'], extra.get('train_seconds', 0.0)
     self.masker.generator.set_state(extra['masker_rng'].cpu())
     if 'batches' in extra: self.batches.load_state_dict(extra['batches'])
     return ckpt

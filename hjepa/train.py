@@ -17,7 +17,7 @@ from .config import (RunConfig, PRESETS, preset, ConfigError, to_dict, save_yaml
 from .data import ImageTensors, load_dataset, holdout_split, Augment, TensorLoader, normalize_images
 from .model import HJEPA, param_groups, momentum_schedule
 from .checkpoint import CheckpointManager
-from .learner import (Learner, Schedules, MetricsLogger, NaNGuard, CollapseMonitor, Progress, Checkpointer,
+from .learner import (Learner, TimeBudget, Schedules, MetricsLogger, NaNGuard, CollapseMonitor, Progress, Checkpointer,
                            TensorBoardLogger, WandbLogger, installed)
 from .knn import extract_features, knn_accuracy
 from .distributed import init_distributed, wrap_ddp
@@ -52,18 +52,24 @@ def build(cfg: RunConfig, train: ImageTensors, callbacks=(), progress: bool = Tr
     loader = TensorLoader(train, o.batch_size // world, aug, device=device, seed=r.seed, rank=rank, world_size=world)
     if len(loader) == 0: raise ConfigError(f"{len(train)} training images make no batch of {o.batch_size}; lower batch_size")
     spe, total = len(loader), o.epochs * len(loader)
+    if o.budget_minutes and world > 1:
+        raise ConfigError("optim.budget_minutes is not supported under torchrun yet (ranks would time their steps "
+                          "differently); set optim.epochs instead")
     opt = torch.optim.AdamW(param_groups(model, o.weight_decay), lr=o.lr, fused=device.type in ('cpu', 'cuda'))
     scaler = torch.amp.GradScaler('cuda') if o.amp == 'fp16' else None
-    sched = Schedules(lr=lambda s: lr_at(s, total, o.warmup_epochs * spe, o.lr, o.min_lr),
-                      weight_decay=lambda s: wd_at(s, total, o.weight_decay, o.final_weight_decay),
-                      momentum=lambda s: momentum_schedule(s, total, o.ema_start, o.ema_end))
+    # the schedules read the run's length from the learner: a time budget re-estimates it as it goes
+    warmup = lambda: min(o.warmup_epochs * spe, learn.total_steps // 10 if o.budget_minutes else total)
+    sched = Schedules(lr=lambda s: lr_at(s, learn.total_steps, warmup(), o.lr, o.min_lr),
+                      weight_decay=lambda s: wd_at(s, learn.total_steps, o.weight_decay, o.final_weight_decay),
+                      momentum=lambda s: momentum_schedule(s, learn.total_steps, o.ema_start, o.ema_end))
     manager = CheckpointManager(r.out_dir, r.keep_best)
     main_only = [MetricsLogger(f'{r.out_dir}/metrics.jsonl', every=r.log_every, health_every=r.log_every),
                  *([TensorBoardLogger(f'{r.out_dir}/tensorboard')] if r.tensorboard and installed('tensorboard') else []),
                  *([WandbLogger(r.wandb_project, to_dict(cfg), r.out_dir)] if r.wandb_project else []),
                  Checkpointer(manager, to_dict(cfg), every=r.checkpoint_every * spe),
                  *([Progress()] if progress else [])] if rank == 0 else []
-    cbs = [sched, NaNGuard(), CollapseMonitor(every=r.log_every), *main_only, *callbacks]
+    budget = [TimeBudget(o.budget_minutes, max_steps=total)] if o.budget_minutes else []   # first: it ends the run
+    cbs = [*budget, sched, NaNGuard(), CollapseMonitor(every=r.log_every), *main_only, *callbacks]
     learn = Learner(model, opt, loader, make_masker(cfg, model), total, cbs, o.grad_accum, o.clip_grad,
                     amp_dtype(cfg, device), scaler, wrap_ddp(model, device) if world > 1 else None, rank, world)
     learn.manager = manager
