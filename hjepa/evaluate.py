@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['REPORT_FIELDS', 'check_sides', 'eval_sides', 'run_protocols', 'free_dir', 'check_report', 'evaluate', 'save_figures',
-           'report_table', 'main']
+           'report_table', 'evaluate_model', 'main', 'cli']
 
 # %% ../nbs/15_evaluate.ipynb #6b9c5ded
 import argparse
@@ -17,7 +17,8 @@ from .config import RunConfig, to_dict, override, atomic_write, hardware
 from .data import ImageTensors, load_dataset, normalize_images
 from .train import run_data
 from .knn import knn_eval
-from .features import load_encoder, random_init, features, feature_quality, data_fingerprint
+from .features import load_encoder, random_init, features, feature_quality, data_fingerprint, extract, pixel_features
+from .model import HJEPA
 from .probes import linear_probe, fewshot_eval
 from .finetune import finetune
 
@@ -214,6 +215,42 @@ def report_table(report: dict) -> str:
                                             f"{fmt(r['top1'])} | | |")
     return '\n'.join(rows) + '\n'
 
+# %% ../nbs/15_evaluate.ipynb #5d34b37e
+def evaluate_model(model: HJEPA,
+                   cfg: RunConfig,                 # its run config (for the random-init twin: architecture, seed)
+                   train: ImageTensors,            # labelled images the probes fit on
+                   held: ImageTensors,             # images they are scored on
+                   max_train: int | None = 10_000, # a fixed, even subset of `train` bounds the cost
+                   floors: bool = True,            # also random init and raw pixels
+                   last_k: int = 4,
+                   out_dir: str | Path | None = None,  # where `evaluation.json` goes (None: not written)
+                  ) -> dict:                       # {'rows': {'source/features': {knn, linear, rankme}}, 'table', ...}
+    "k-NN (k=20) and linear-probe top-1 (%) of every feature set of `model`, beside its floors."
+    device = next(model.parameters()).device
+    t0 = time.perf_counter()
+    fit = train.subset(torch.linspace(0, len(train) - 1, min(max_train or len(train), len(train))).long())
+    sources = {'trained': model}
+    if floors: sources |= {'random_init': random_init(cfg, cfg.run.seed).to(device), 'pixels': None}
+    rows = {}
+    for src, m in sources.items():
+        get = (lambda d: {'pixels': pixel_features(d.images)}) if m is None else (lambda d: extract(m, d.images, last_k, device=device))
+        ftr, fev = get(fit), get(held)
+        for name in ftr:
+            same = next((n for n in list(ftr)[:list(ftr).index(name)] if torch.equal(ftr[n], ftr[name])), None)
+            if same:                       # mean-pooled levels read from one block are the same vector: say so
+                rows[f'{src}/{name}'] = {**rows[f'{src}/{same}'], 'same_as': same}; continue
+            rows[name if m is None else f'{src}/{name}'] = {
+                'knn': knn_eval(ftr[name], fit.labels, fev[name], held.labels, ks=(20,))['k20']['top1'],
+                'linear': linear_probe(ftr[name], fit.labels, fev[name], held.labels, seed=cfg.run.seed)['top1'],
+                'rankme': feature_quality(fev[name])['rankme']}
+    table = '\n'.join([f"{'features':24} {'k-NN':>6} {'linear':>7} {'rank':>6}"] +
+                      [f"{n:24} {r['knn']:6.1f} {r['linear']:7.1f} {r['rankme']:6.1f}" for n, r in rows.items()])
+    res = {'rows': rows, 'fit_images': len(fit), 'eval_images': len(held), 'seconds': round(time.perf_counter() - t0, 1),
+           'protocol': 'k-NN k=20 (cosine, T=0.07) and linear probe (L2 chosen on 10% of the fit side), top-1 %',
+           'table': table}
+    if out_dir is not None: atomic_write(Path(out_dir) / 'evaluation.json', lambda f: f.write(json.dumps(res, indent=1).encode()))
+    return res
+
 # %% ../nbs/15_evaluate.ipynb #12e80904
 def main(argv: list[str] | None = None) -> dict:
     "Command line: evaluate a checkpoint and print the table."
@@ -238,4 +275,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(report_table(rep)); rep['timings']; print(f"report: {rep['out_dir']}/report.json")
     return rep
 
-if __name__ == '__main__' and '__file__' in globals(): main()   # `python -m hjepa.evaluate` (not in a notebook)
+def cli():
+    "Entry point of the `hjepa_evaluate` console script: exit status 0 on success (`main` returns its result for Python callers)."
+    main()
+
+if __name__ == '__main__' and '__file__' in globals(): cli()   # `python -m hjepa.evaluate` (not in a notebook)

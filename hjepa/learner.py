@@ -230,6 +230,7 @@ class Progress:
         self.bar = tqdm(total=learn.total_steps, initial=learn.step_idx, unit='step', dynamic_ncols=True)
     def after_step(self, learn):
         if learn.step_idx % self.every == 0:
+            if self.bar.total != learn.total_steps: self.bar.total = learn.total_steps   # a time budget re-plans
             self.bar.update(learn.step_idx - self.bar.n)
             self.bar.set_postfix(loss=f"{learn.loss.item():.4f}")
     def after_fit(self, learn): self.bar.update(learn.step_idx - self.bar.n); self.bar.close()
