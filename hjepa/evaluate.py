@@ -216,6 +216,10 @@ def report_table(report: dict) -> str:
     return '\n'.join(rows) + '\n'
 
 # %% ../nbs/15_evaluate.ipynb #5d34b37e
+def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
+    "Equal feature sets, up to float rounding (pooling then averaging vs averaging)."
+    return a.shape == b.shape and torch.allclose(a, b, rtol=1e-4, atol=1e-6)
+
 def evaluate_model(model: HJEPA,
                    cfg: RunConfig,                 # its run config (for the random-init twin: architecture, seed)
                    train: ImageTensors,            # labelled images the probes fit on
@@ -236,7 +240,7 @@ def evaluate_model(model: HJEPA,
         get = (lambda d: {'pixels': pixel_features(d.images)}) if m is None else (lambda d: extract(m, d.images, last_k, device=device))
         ftr, fev = get(fit), get(held)
         for name in ftr:
-            same = next((n for n in list(ftr)[:list(ftr).index(name)] if torch.equal(ftr[n], ftr[name])), None)
+            same = next((n for n in list(ftr)[:list(ftr).index(name)] if _same(ftr[n], ftr[name]) and _same(fev[n], fev[name])), None)
             if same:                       # mean-pooled levels read from one block are the same vector: say so
                 rows[f'{src}/{name}'] = {**rows[f'{src}/{same}'], 'same_as': same}; continue
             rows[name if m is None else f'{src}/{name}'] = {
