@@ -251,7 +251,7 @@ class TimeBudget:
         learn.train_seconds = used = now - self.t0
         done = learn.step_idx - self.first
         if done == 1: self.t_first = now                                  # the first step (allocations) is not timed
-        elif done >= self.calibrate and done % self.every == 0:
+        elif done >= 2 and (done < self.calibrate or done % self.every == 0):   # every step at first, then every `every`
             per_step = (now - self.t_first) / (done - 1)
             fit = learn.step_idx + int((self.seconds - used) / per_step)
             learn.total_steps = max(learn.step_idx + 1, min(fit, self.max_steps or fit))
