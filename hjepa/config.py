@@ -315,23 +315,20 @@ def override(cfg: RunConfig,
     return from_dict(d)
 
 # %% ../nbs/06_config.ipynb #e7e6ad9b
+_CPU_SMALL = dict(encoder_kwargs={'embed_dim': 96, 'depth': 4, 'num_heads': 3}, predictor_dim=64, predictor_depth=2,
+                  batch_size=64, lr=2e-3, warmup_epochs=1, ema_start=0.98, ema_end=0.998, vicreg_weight=1.0)
+
 PRESETS: dict[str, dict] = {
     # ViT-Tiny/4 at 32 px, I-JEPA's schedule: for runs of many epochs (GPU, or long CPU runs)
     'vit-tiny': {},
     # a 96-wide, 4-deep ViT with a faster EMA and VICReg: learns within minutes on a laptop CPU (quickstart, tests)
-    'cpu-small': dict(encoder_kwargs={'embed_dim': 96, 'depth': 4, 'num_heads': 3}, predictor_dim=64,
-                      predictor_depth=2, batch_size=64, lr=2e-3, warmup_epochs=1, ema_start=0.98, ema_end=0.998,
-                      vicreg_weight=1.0),
+    'cpu-small': _CPU_SMALL,
     # the README quickstart and the default of nbs/train.ipynb: cpu-small for 10 epochs on 4,000 shapes, 2 levels
-    'quickstart': dict(encoder_kwargs={'embed_dim': 96, 'depth': 4, 'num_heads': 3}, predictor_dim=64,
-                       predictor_depth=2, batch_size=64, lr=2e-3, warmup_epochs=1, ema_start=0.98, ema_end=0.998,
-                       vicreg_weight=1.0, epochs=10, num_train=4000, levels=2),
+    'quickstart': {**_CPU_SMALL, 'epochs': 10, 'num_train': 4000, 'levels': 2},
     # 60 minutes of pre-training on CIFAR-10 on a 2-core CPU (fp32; chosen by 8-minute pilots, see README):
     # cpu-small's network at patch 4, batch 128, 2 levels; `epochs` is only an upper bound under the budget
-    'cifar10-cpu-hour': dict(encoder_kwargs={'embed_dim': 96, 'depth': 4, 'num_heads': 3}, predictor_dim=64,
-                             predictor_depth=2, batch_size=128, lr=2e-3, warmup_epochs=1, ema_start=0.98,
-                             ema_end=0.998, vicreg_weight=1.0, levels=2, dataset='cifar10', epochs=100,
-                             budget_minutes=60.0),
+    'cifar10-cpu-hour': {**_CPU_SMALL, 'batch_size': 128, 'levels': 2, 'dataset': 'cifar10', 'epochs': 100,
+                         'budget_minutes': 60.0},
 }
 
 def preset(name: str,        # a key of `PRESETS`
