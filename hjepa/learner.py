@@ -238,7 +238,7 @@ class Progress:
 # %% ../nbs/08_learner.ipynb #182a96ca
 class TimeBudget:
     "Stop after `minutes` of training and keep `learn.total_steps` at the number of steps that fit in them."
-    def __init__(self, minutes: float, max_steps: int | None = None, calibrate: int = 10, every: int = 10):
+    def __init__(self, minutes: float, max_steps: int | None = None, calibrate: int = 10, every: int = 1):
         if minutes <= 0: raise ValueError(f"a time budget must be positive, got {minutes} minutes")
         self.seconds, self.max_steps, self.calibrate, self.every = 60 * minutes, max_steps, calibrate, every
 
