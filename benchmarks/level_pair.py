@@ -1,0 +1,65 @@
+"""Score finished training runs side by side with one protocol: the 60-minute levels-2 recipe against its
+levels-1 (plain I-JEPA targets) twin.
+
+    hjepa_train --preset cifar10-cpu-hour --set data_dir=D --set out_dir=runs/cifar10-cpu-hour
+    hjepa_train --preset cifar10-cpu-hour --set levels=1 --set data_dir=D --set out_dir=runs/cifar10-cpu-hour-l1
+    python benchmarks/level_pair.py runs/cifar10-cpu-hour runs/cifar10-cpu-hour-l1
+
+Each run's last.pt is rebuilt from the config inside it and scored by `evaluate_model` (k-NN k=20 and the
+linear probe per level and on the last 4 blocks, plus RankMe) with the probes fit on all 45,000 training
+images (and again on the fixed 10,000 the ablations use) and scored on the fixed held-out 5,000 of the
+CIFAR-10 training split; floors are left out (they
+do not depend on the trained weights; `hjepa_evaluate` reports them). One JSON line per run is appended
+to benchmarks/results/level_pair.jsonl with the run's steps, training seconds, throughput and hardware.
+"""
+import argparse, json, os, platform, time
+from pathlib import Path
+import torch
+from hjepa.features import load_encoder
+from hjepa.train import run_data
+from hjepa.evaluate import evaluate_model
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cpu_name() -> str:
+    for line in Path('/proc/cpuinfo').read_text().splitlines() if Path('/proc/cpuinfo').exists() else []:
+        if line.startswith('model name'): return line.split(':', 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def score(run: Path, fit: int | None, threads: int | None) -> dict:
+    "One run folder's summary: its config's levels, training facts and the evaluation rows (probes fit on `fit` images)."
+    if not (run / 'last.pt').exists(): raise SystemExit(f"{run} has no last.pt: train it first (see the docstring)")
+    if threads: torch.set_num_threads(threads)
+    model, cfg, info = load_encoder(run / 'last.pt')
+    res = json.loads((run / 'result.json').read_text())
+    train, held = run_data(cfg)
+    t = time.perf_counter()
+    ev = evaluate_model(model, cfg, train, held, max_train=fit, floors=False)
+    print(f"{run}: levels {cfg.model.levels}, {res['steps']} steps, probes fit on {ev['fit_images']}\n{ev['table']}", flush=True)
+    return {'run': str(run), 'levels': cfg.model.levels, 'budget_minutes': cfg.optim.budget_minutes,
+            'steps': res['steps'], 'train_seconds': res['train_seconds'],
+            'img_per_s': round(res['steps'] * cfg.optim.batch_size / res['train_seconds'], 1),
+            'checkpoint_sha256': info['sha256'], 'rows': ev['rows'], 'fit_images': ev['fit_images'],
+            'eval_images': ev['eval_images'], 'eval_seconds': round(time.perf_counter() - t, 1),
+            'protocol': ev['protocol'], 'hardware': {'cpu': cpu_name(), 'cores': os.cpu_count(),
+                                                     'torch': torch.__version__, 'threads': torch.get_num_threads()}}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('runs', nargs='+', help='run folders (each with last.pt, result.json)')
+    p.add_argument('--fit', nargs='+', type=int, default=[45000, 10000],
+                   help='fit the probes on this many training images (a fixed, even subset); one row per value')
+    p.add_argument('--threads', type=int)
+    p.add_argument('--out', default=str(ROOT / 'benchmarks/results/level_pair.jsonl'))
+    a = p.parse_args(argv)
+    for run in a.runs:
+        for fit in a.fit:
+            row = score(Path(run), fit, a.threads)
+            with open(a.out, 'a') as f: f.write(json.dumps(row) + '\n')
+
+
+if __name__ == '__main__':
+    main()
