@@ -12,9 +12,10 @@ CIFAR-10 training split; floors are left out (they
 do not depend on the trained weights; `hjepa_evaluate` reports them). One JSON line per run is appended
 to benchmarks/results/level_pair.jsonl with the run's steps, training seconds, throughput and hardware.
 """
-import argparse, json, os, platform, time
+import argparse, json, time
 from pathlib import Path
 import torch
+from hjepa.config import hardware
 from hjepa.features import load_encoder
 from hjepa.train import run_data
 from hjepa.evaluate import evaluate_model
@@ -22,29 +23,25 @@ from hjepa.evaluate import evaluate_model
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def cpu_name() -> str:
-    for line in Path('/proc/cpuinfo').read_text().splitlines() if Path('/proc/cpuinfo').exists() else []:
-        if line.startswith('model name'): return line.split(':', 1)[1].strip()
-    return platform.processor() or platform.machine()
-
-
-def score(run: Path, fit: int | None, threads: int | None) -> dict:
-    "One run folder's summary: its config's levels, training facts and the evaluation rows (probes fit on `fit` images)."
+def score(run: Path, fits: list[int], threads: int | None) -> list[dict]:
+    "One summary per probe fit size for a run folder: its levels, training facts and the evaluation rows."
     if not (run / 'last.pt').exists(): raise SystemExit(f"{run} has no last.pt: train it first (see the docstring)")
     if threads: torch.set_num_threads(threads)
-    model, cfg, info = load_encoder(run / 'last.pt')
+    model, cfg, info = load_encoder(run / 'last.pt')                   # loaded once, scored per fit size
     res = json.loads((run / 'result.json').read_text())
     train, held = run_data(cfg)
-    t = time.perf_counter()
-    ev = evaluate_model(model, cfg, train, held, max_train=fit, floors=False)
-    print(f"{run}: levels {cfg.model.levels}, {res['steps']} steps, probes fit on {ev['fit_images']}\n{ev['table']}", flush=True)
-    return {'run': str(run), 'levels': cfg.model.levels, 'budget_minutes': cfg.optim.budget_minutes,
-            'steps': res['steps'], 'train_seconds': res['train_seconds'],
-            'img_per_s': round(res['steps'] * cfg.optim.batch_size / res['train_seconds'], 1),
-            'checkpoint_sha256': info['sha256'], 'rows': ev['rows'], 'fit_images': ev['fit_images'],
-            'eval_images': ev['eval_images'], 'eval_seconds': round(time.perf_counter() - t, 1),
-            'protocol': ev['protocol'], 'hardware': {'cpu': cpu_name(), 'cores': os.cpu_count(),
-                                                     'torch': torch.__version__, 'threads': torch.get_num_threads()}}
+    rows = []
+    for fit in fits:
+        t = time.perf_counter()
+        ev = evaluate_model(model, cfg, train, held, max_train=fit, floors=False)
+        print(f"{run}: levels {cfg.model.levels}, {res['steps']} steps, probes fit on {ev['fit_images']}\n{ev['table']}", flush=True)
+        rows.append({'run': str(run), 'levels': cfg.model.levels, 'budget_minutes': cfg.optim.budget_minutes,
+                     'steps': res['steps'], 'train_seconds': res['train_seconds'],
+                     'img_per_s': round(res['steps'] * cfg.optim.batch_size / res['train_seconds'], 1),
+                     'checkpoint_sha256': info['sha256'], 'rows': ev['rows'], 'fit_images': ev['fit_images'],
+                     'eval_images': ev['eval_images'], 'eval_seconds': round(time.perf_counter() - t, 1),
+                     'protocol': ev['protocol'], 'hardware': hardware('cpu')})
+    return rows
 
 
 def main(argv=None):
@@ -56,8 +53,7 @@ def main(argv=None):
     p.add_argument('--out', default=str(ROOT / 'benchmarks/results/level_pair.jsonl'))
     a = p.parse_args(argv)
     for run in a.runs:
-        for fit in a.fit:
-            row = score(Path(run), fit, a.threads)
+        for row in score(Path(run), a.fit, a.threads):
             with open(a.out, 'a') as f: f.write(json.dumps(row) + '\n')
 
 
