@@ -192,8 +192,9 @@ def _context(self: Masker, targets: list[Tensor], g: torch.Generator) -> tuple[T
         ctx &= ~upsample_mask(indices_to_mask(t.flatten(-2), grid_l[0] * grid_l[1]), grid_l, 2 ** l)
     return ctx, ctx.sum(-1)
 
-def _call(self: Masker, batch_size: int, generator: torch.Generator | None = None) -> Masks:
-    "Draw masks for a batch of `batch_size` images."
+def _sample(self: Masker, batch_size: int, generator: torch.Generator | None = None
+            ) -> tuple[Tensor, list[Tensor]]:
+    "Per-sample context `[B, N]` bool (before the batch cut) and targets: each sample's first valid candidate."
     g = self.generator if generator is None else generator
     C, B = self.candidates, batch_size
     targets = self._targets((C, B), g)
@@ -206,12 +207,18 @@ def _call(self: Masker, batch_size: int, generator: torch.Generator | None = Non
                          f"Lower min_keep, n_targets or target_scale, or raise candidates.")
     pick = ok.int().argmax(0)                                               # [B] first valid candidate
     b = torch.arange(B)
-    ctx, K = ctx[pick, b], counts[pick, b].min().item()
-    scores = torch.rand(B, ctx.shape[-1], generator=g).masked_fill_(~ctx, 2.0)   # random subset of K
-    context = scores.topk(K, dim=-1, largest=False).indices.sort(-1).values
-    return Masks(context, [t[pick, b] for t in targets])
+    return ctx[pick, b], [t[pick, b] for t in targets]
 
-Masker._context, Masker.__call__ = _context, _call
+def _call(self: Masker, batch_size: int, generator: torch.Generator | None = None) -> Masks:
+    "Draw masks for a batch of `batch_size` images."
+    g = self.generator if generator is None else generator
+    ctx, targets = self.sample(batch_size, g)                               # [B, N], per level [B, n_l, T_l]
+    K = ctx.sum(-1).min().item()                                            # the poorest sample's count
+    scores = torch.rand(batch_size, ctx.shape[-1], generator=g).masked_fill_(~ctx, 2.0)   # random subset of K
+    context = scores.topk(K, dim=-1, largest=False).indices.sort(-1).values
+    return Masks(context, targets)
+
+Masker._context, Masker.sample, Masker.__call__ = _context, _sample, _call
 
 # %% ../nbs/00_masks.ipynb #71fb84be
 def draw_masks(images: Tensor,       # [B, 3, H_img, W_img] images in [0, 1]
