@@ -1,9 +1,10 @@
 """Score finished training runs side by side with one protocol: the 60-minute levels-2 recipe against its
-levels-1 (plain I-JEPA targets) twin.
+levels-1 (plain I-JEPA targets) twin, and against levels-2 with 2 fine target blocks (more context).
 
     hjepa_train --preset cifar10-cpu-hour --set data_dir=D --set out_dir=runs/cifar10-cpu-hour
     hjepa_train --preset cifar10-cpu-hour --set levels=1 --set data_dir=D --set out_dir=runs/cifar10-cpu-hour-l1
-    python benchmarks/level_pair.py runs/cifar10-cpu-hour runs/cifar10-cpu-hour-l1
+    hjepa_train --preset cifar10-cpu-hour --set 'n_targets=[2,1]' --set data_dir=D --set out_dir=runs/cifar10-cpu-hour-ctx
+    python benchmarks/level_pair.py runs/cifar10-cpu-hour runs/cifar10-cpu-hour-l1 runs/cifar10-cpu-hour-ctx
 
 Each run's last.pt is rebuilt from the config inside it and scored by `evaluate_model` (k-NN k=20 and the
 linear probe per level and on the last 4 blocks, plus RankMe) with the probes fit on all 45,000 training
@@ -35,7 +36,8 @@ def score(run: Path, fits: list[int], threads: int | None) -> list[dict]:
         t = time.perf_counter()
         ev = evaluate_model(model, cfg, train, held, max_train=fit, floors=False)
         print(f"{run}: levels {cfg.model.levels}, {res['steps']} steps, probes fit on {ev['fit_images']}\n{ev['table']}", flush=True)
-        rows.append({'run': str(run), 'levels': cfg.model.levels, 'budget_minutes': cfg.optim.budget_minutes,
+        rows.append({'run': str(run), 'levels': cfg.model.levels, 'n_targets': list(cfg.masking.n_targets)[:cfg.model.levels],
+                     'strategy': cfg.masking.strategy, 'budget_minutes': cfg.optim.budget_minutes,
                      'steps': res['steps'], 'train_seconds': res['train_seconds'],
                      'img_per_s': round(res['steps'] * cfg.optim.batch_size / res['train_seconds'], 1),
                      'checkpoint_sha256': info['sha256'], 'rows': ev['rows'], 'fit_images': ev['fit_images'],
