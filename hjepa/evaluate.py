@@ -216,10 +216,6 @@ def report_table(report: dict) -> str:
     return '\n'.join(rows) + '\n'
 
 # %% ../nbs/15_evaluate.ipynb #5d34b37e
-def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
-    "Equal feature sets, up to float rounding (pooling then averaging vs averaging)."
-    return a.shape == b.shape and torch.allclose(a, b, rtol=1e-4, atol=1e-6)
-
 def evaluate_model(model: HJEPA,
                    cfg: RunConfig,                 # its run config (for the random-init twin: architecture, seed)
                    train: ImageTensors,            # labelled images the probes fit on
@@ -239,10 +235,10 @@ def evaluate_model(model: HJEPA,
     for src, m in sources.items():
         get = (lambda d: {'pixels': pixel_features(d.images)}) if m is None else (lambda d: extract(m, d.images, last_k, device=device))
         ftr, fev = get(fit), get(held)
+        alias = {} if m is None else {f'level{l}': f'level{a}' for l, a in enumerate(m.mean_alias()) if a < l}
         for name in ftr:
-            same = next((n for n in list(ftr)[:list(ftr).index(name)] if _same(ftr[n], ftr[name]) and _same(fev[n], fev[name])), None)
-            if same:                       # mean-pooled levels read from one block are the same vector: say so
-                rows[f'{src}/{name}'] = {**rows[f'{src}/{same}'], 'same_as': same}; continue
+            if name in alias:              # mean-pooled levels read from one block are the same vector: say so
+                rows[f'{src}/{name}'] = {**rows[f'{src}/{alias[name]}'], 'same_as': alias[name]}; continue
             rows[name if m is None else f'{src}/{name}'] = {
                 'knn': knn_eval(ftr[name], fit.labels, fev[name], held.labels, ks=(20,))['k20']['top1'],
                 'linear': linear_probe(ftr[name], fit.labels, fev[name], held.labels, seed=cfg.run.seed)['top1'],

@@ -138,6 +138,13 @@ def _encode(self: HJEPA,
     raise ValueError(f"pool must be 'mean', 'max' or 'none', got {pool!r}")
 HJEPA.encode = _encode
 
+# %% ../nbs/04_model.ipynb #e1b7c779
+def _mean_alias(self: HJEPA) -> list[int]:
+    "For every level, the first level with the same mean-pooled `encode` vector (the level itself if none)."
+    blocks = self.target_layers or [-1] * self.levels                  # -1: the last block
+    return [blocks.index(b) for b in blocks]
+HJEPA.mean_alias = _mean_alias
+
 # %% ../nbs/04_model.ipynb #8af132ff
 def _compile(self: HJEPA, **kwargs) -> HJEPA:
     "Compile the context encoder, target encoder and predictor in place (`kwargs` go to `torch.compile`)."

@@ -90,12 +90,10 @@ def knn_score(model: HJEPA, train: ImageTensors, held: ImageTensors, level: int 
 
 # %% ../nbs/10_train.ipynb #481d747a
 def _knn_per_level(model: HJEPA, train: ImageTensors, held: ImageTensors) -> dict[str, float]:
-    "k-NN of every level; levels that read one block share one mean-pooled vector (when pooling tiles the grid)."
-    blocks, scores = model.target_layers or [-1] * model.levels, {}
-    for l, b in enumerate(blocks):
-        same = blocks.index(b)                                         # the first level reading block b
-        tiles = all(g % 2 ** l == 0 for g in model.grid)               # 2^l-pooling keeps every patch: same mean
-        scores[f'level{l}'] = scores[f'level{same}'] if same < l and tiles else knn_score(model, train, held, l)
+    "k-NN of every level; a level with an earlier level's mean-pooled vector (`HJEPA.mean_alias`) shares its score."
+    scores = {}
+    for l, a in enumerate(model.mean_alias()):
+        scores[f'level{l}'] = scores[f'level{a}'] if a < l else knn_score(model, train, held, l)
     return scores
 
 def train(cfg: RunConfig, resume: bool = False, progress: bool = True, callbacks=()) -> dict:
