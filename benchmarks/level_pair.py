@@ -4,7 +4,9 @@ levels-1 (plain I-JEPA targets) twin, and against levels-2 with 2 fine target bl
     hjepa_train --preset cifar10-cpu-hour --set data_dir=D --set out_dir=runs/cifar10-cpu-hour
     hjepa_train --preset cifar10-cpu-hour --set levels=1 --set data_dir=D --set out_dir=runs/cifar10-cpu-hour-l1
     hjepa_train --preset cifar10-cpu-hour --set 'n_targets=[2,1]' --set data_dir=D --set out_dir=runs/cifar10-cpu-hour-ctx
+    hjepa_train --preset cifar10-cpu-hour --set patch_size=2 --set data_dir=D --set out_dir=runs/cifar10-cpu-hour-p2
     python benchmarks/level_pair.py runs/cifar10-cpu-hour runs/cifar10-cpu-hour-l1 runs/cifar10-cpu-hour-ctx
+    python benchmarks/level_pair.py runs/cifar10-cpu-hour-p2          # patch 2: a 16×16 grid, 4× the tokens
 
 Each run's last.pt is rebuilt from the config inside it and scored by `evaluate_model` (k-NN k=20 and the
 linear probe per level and on the last 4 blocks, plus RankMe) with the probes fit on all 45,000 training
@@ -36,7 +38,7 @@ def score(run: Path, fits: list[int], threads: int | None) -> list[dict]:
         t = time.perf_counter()
         ev = evaluate_model(model, cfg, train, held, max_train=fit, floors=False)
         print(f"{run}: levels {cfg.model.levels}, {res['steps']} steps, probes fit on {ev['fit_images']}\n{ev['table']}", flush=True)
-        rows.append({'run': str(run), 'levels': cfg.model.levels, 'n_targets': list(cfg.masking.n_targets)[:cfg.model.levels],
+        rows.append({'run': str(run), 'levels': cfg.model.levels, 'patch_size': cfg.model.patch_size, 'n_targets': list(cfg.masking.n_targets)[:cfg.model.levels],
                      'strategy': cfg.masking.strategy, 'budget_minutes': cfg.optim.budget_minutes,
                      'steps': res['steps'], 'train_seconds': res['train_seconds'],
                      'img_per_s': round(res['steps'] * cfg.optim.batch_size / res['train_seconds'], 1),
