@@ -67,13 +67,13 @@ def main(argv=None):
             fit, extend = VARIANTS[v]
             probes.fit_logreg = fit                      # linear_probe looks the fit up in its module
             t = time.perf_counter()
-            r = probes.linear_probe(xtr, train.labels, xev, held.labels, extend=extend)
+            try: r = probes.linear_probe(xtr, train.labels, xev, held.labels, extend=extend)
+            finally: probes.fit_logreg = closed_form
             row = {'features': name, 'dim': xtr.shape[1], 'variant': v, 'seconds': round(time.perf_counter() - t, 1),
                    'top1': round(r['top1'], 2), 'weight_decay': r['weight_decay'], 'val_top1': r['val_top1'],
                    'fit_images': len(xtr), 'eval_images': len(xev), 'run': a.run, 'hardware': hardware('cpu')}
             print(f"{name:15} {v:22} {row['seconds']:7.1f} s  top-1 {row['top1']:.2f}  λ {row['weight_decay']:g}", flush=True)
             with open(a.out, 'a') as f: f.write(json.dumps(row) + '\n')
-    probes.fit_logreg = closed_form
 
 
 if __name__ == '__main__':
