@@ -39,7 +39,8 @@ def score(run: Path, fits: list[int], threads: int | None) -> list[dict]:
         ev = evaluate_model(model, cfg, train, held, max_train=fit, floors=False)
         print(f"{run}: levels {cfg.model.levels}, {res['steps']} steps, probes fit on {ev['fit_images']}\n{ev['table']}", flush=True)
         rows.append({'run': str(run), 'levels': cfg.model.levels, 'patch_size': cfg.model.patch_size, 'n_targets': list(cfg.masking.n_targets)[:cfg.model.levels],
-                     'strategy': cfg.masking.strategy, 'budget_minutes': cfg.optim.budget_minutes,
+                     'strategy': cfg.masking.strategy, 'loss': cfg.loss.loss, 'vicreg_weight': cfg.loss.vicreg_weight,
+                     'budget_minutes': cfg.optim.budget_minutes,
                      'steps': res['steps'], 'train_seconds': res['train_seconds'],
                      'img_per_s': round(res['steps'] * cfg.optim.batch_size / res['train_seconds'], 1),
                      'checkpoint_sha256': info['sha256'], 'rows': ev['rows'], 'fit_images': ev['fit_images'],
