@@ -40,6 +40,7 @@ def score(run: Path, fits: list[int], threads: int | None) -> list[dict]:
         print(f"{run}: levels {cfg.model.levels}, {res['steps']} steps, probes fit on {ev['fit_images']}\n{ev['table']}", flush=True)
         rows.append({'run': str(run), 'levels': cfg.model.levels, 'patch_size': cfg.model.patch_size, 'n_targets': list(cfg.masking.n_targets)[:cfg.model.levels],
                      'strategy': cfg.masking.strategy, 'loss': cfg.loss.loss, 'vicreg_weight': cfg.loss.vicreg_weight,
+                     'encoder': cfg.model.encoder, 'encoder_kwargs': dict(cfg.model.encoder_kwargs),
                      'budget_minutes': cfg.optim.budget_minutes,
                      'steps': res['steps'], 'train_seconds': res['train_seconds'],
                      'img_per_s': round(res['steps'] * cfg.optim.batch_size / res['train_seconds'], 1),

@@ -12,7 +12,7 @@ import os
 import time
 from pathlib import Path
 import torch
-from .config import (RunConfig, PRESETS, preset, ConfigError, to_dict, save_yaml, load_yaml, override, make_model, make_masker,
+from .config import (RunConfig, PRESETS, _Loader, preset, ConfigError, to_dict, save_yaml, load_yaml, override, make_model, make_masker,
                           pick_device, amp_dtype, lr_at, wd_at, hardware)
 from .data import ImageTensors, load_dataset, holdout_split, Augment, TensorLoader, normalize_images
 from .model import HJEPA, param_groups, momentum_schedule
@@ -147,9 +147,9 @@ def plot_run(out_dir: str | Path):
 
 # %% ../nbs/10_train.ipynb #a829e53c
 def _parse_value(text: str):
-    "A command-line value as YAML (numbers, lists, null, booleans), else the string."
+    "A command-line value read as config files are (numbers, `1e-3` included, lists, null, booleans), else the string."
     import yaml
-    try: return yaml.safe_load(text)
+    try: return yaml.load(text, Loader=_Loader)              # plain YAML reads `1e-3` as a string
     except yaml.YAMLError: return text
 
 def main(argv: list[str] | None = None):
