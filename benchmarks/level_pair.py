@@ -16,7 +16,7 @@ do not depend on the trained weights, so one measurement per network is enough):
 
     python benchmarks/level_pair.py runs/intel-vh-192x6 --fit 45000 --floors
 
-One JSON line per run and fit size is appended to benchmarks/results/level_pair.jsonl with the run's steps, training seconds, throughput and hardware.
+One JSON line per run and fit size is appended to benchmarks/results/level_pair.jsonl with the run's seed, steps, training seconds, throughput and hardware.
 """
 import argparse, json, time
 from pathlib import Path
@@ -44,7 +44,7 @@ def score(run: Path, fits: list[int], threads: int | None, floors: bool = False)
         rows.append({'run': str(run), 'levels': cfg.model.levels, 'patch_size': cfg.model.patch_size, 'n_targets': list(cfg.masking.n_targets)[:cfg.model.levels],
                      'strategy': cfg.masking.strategy, 'loss': cfg.loss.loss, 'vicreg_weight': cfg.loss.vicreg_weight,
                      'encoder': cfg.model.encoder, 'encoder_kwargs': dict(cfg.model.encoder_kwargs),
-                     'budget_minutes': cfg.optim.budget_minutes,
+                     'budget_minutes': cfg.optim.budget_minutes, 'seed': cfg.run.seed,
                      'steps': res['steps'], 'train_seconds': res['train_seconds'],
                      'img_per_s': round(res['steps'] * cfg.optim.batch_size / res['train_seconds'], 1),
                      'checkpoint_sha256': info['sha256'], 'rows': ev['rows'], 'fit_images': ev['fit_images'],
