@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['FORMAT', 'rng_state', 'set_rng_state', 'plain', 'save_checkpoint', 'check_model_state', 'load_checkpoint',
-           'CheckpointManager']
+           'CheckpointManager', 'load_model']
 
 # %% ../nbs/07_checkpoint.ipynb #46e97eee
 import dataclasses
@@ -17,8 +17,11 @@ from typing import Literal
 import numpy as np
 import torch
 from torch import nn
+from fastcore.basics import patch
 import hjepa
-from .config import atomic_write
+from .utils import atomic_write, file_sha256
+from .config import RunConfig, from_dict, make_model
+from .model import HJEPA
 
 # %% ../nbs/07_checkpoint.ipynb #d2c206f1
 def rng_state() -> dict:
@@ -156,6 +159,7 @@ class CheckpointManager:
             self.best = [b for b in index['best'] if (self.dir / b['file']).is_file()]
 
 # %% ../nbs/07_checkpoint.ipynb #4a93484f
+@patch
 def _rank(self: CheckpointManager, step: int, epoch: int, value: float) -> tuple[list[dict], list[dict]]:
     "The best entries with the new checkpoint ranked in, and the entries that fall out."
     if self.keep_best <= 0 or not math.isfinite(value): return self.best, []
@@ -164,10 +168,10 @@ def _rank(self: CheckpointManager, step: int, epoch: int, value: float) -> tuple
                     + [{'file': f'best-{step}.pt', 'step': step, 'epoch': epoch, 'value': value}],
                     key=lambda b: sign * b['value'])
     return ranked[:self.keep_best], ranked[self.keep_best:]
-CheckpointManager._rank = _rank
 
 # %% ../nbs/07_checkpoint.ipynb #f768530c
-def _save(self: CheckpointManager, *, step: int, epoch: int, metrics: dict, **state) -> Path:
+@patch
+def save(self: CheckpointManager, *, step: int, epoch: int, metrics: dict, **state) -> Path:
     "Save `last.pt` (and `best-<step>.pt` if `metrics[metric]` ranks among the best); `state`: as `save_checkpoint`."
     last = save_checkpoint(self.dir / 'last.pt', step=step, epoch=epoch, metrics=metrics, **state)
     value = float(metrics.get(self.metric, math.nan))
@@ -180,17 +184,33 @@ def _save(self: CheckpointManager, *, step: int, epoch: int, metrics: dict, **st
     atomic_write(self.index_path, lambda f: f.write(json.dumps(index, indent=1).encode()))
     for b in dropped: (self.dir / b['file']).unlink(missing_ok=True)     # only files this index listed
     return last
-CheckpointManager.save = _save
 
 # %% ../nbs/07_checkpoint.ipynb #0c2f5091
-def _latest(self: CheckpointManager) -> Path | None:
+@patch
+def latest(self: CheckpointManager) -> Path | None:
     "The checkpoint to resume from: `last.pt`, else the most recent best one, else None."
     if (self.dir / 'last.pt').is_file(): return self.dir / 'last.pt'
     kept = sorted(self.best, key=lambda b: b['step'])
     return self.dir / kept[-1]['file'] if kept else None
-CheckpointManager.latest = _latest
 
-def _best_path(self: CheckpointManager) -> Path | None:
+@patch
+def best_path(self: CheckpointManager) -> Path | None:
     "The best checkpoint so far, or None."
     return self.dir / self.best[0]['file'] if self.best else None
-CheckpointManager.best_path = _best_path
+
+# %% ../nbs/07_checkpoint.ipynb #e76a13d5
+def load_model(checkpoint: str | Path,                  # an hjepa checkpoint, e.g. a run's last.pt
+               device: str | torch.device = 'cpu',
+              ) -> tuple[HJEPA, RunConfig, dict]:       # model (eval mode), its config, facts about the file
+    "The `HJEPA` a checkpoint holds, rebuilt from the config inside it."
+    ckpt = load_checkpoint(checkpoint, restore_rng=False)
+    if not isinstance(ckpt.get('config'), dict) or 'model' not in ckpt['config']:
+        raise ValueError(f"{checkpoint} holds no run config (a 'config' with a 'model' section); "
+                         f"load checkpoints written by hjepa training (e.g. a run's last.pt)")
+    cfg = from_dict(ckpt['config'])
+    model = make_model(cfg)
+    check_model_state(model, ckpt['model'], str(checkpoint))            # names every key and shape that differs
+    model.load_state_dict(ckpt['model'])
+    info = {'path': str(checkpoint), 'sha256': file_sha256(checkpoint), 'step': ckpt.get('step'),
+            'epoch': ckpt.get('epoch'), 'metrics': ckpt.get('metrics') or {}, 'versions': ckpt.get('versions')}
+    return model.to(device).eval(), cfg, info

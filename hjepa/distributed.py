@@ -39,7 +39,8 @@ def _tiny_run(batches, rank: int = 0, world_size: int = 1, ddp: bool = False, st
     model = HJEPA(img_size=32, patch_size=8, embed_dim=32, depth=2, num_heads=2, predictor_dim=16, predictor_depth=1)
     opt = torch.optim.AdamW(param_groups(model, 0.05), lr=1e-3)
     share = [b.chunk(world_size)[rank] for b in batches]
-    learn = Learner(model, opt, share, model.make_masker(seed=0), steps, [Schedules(momentum=lambda s: 0.99)],
+    ema = Schedules(lambda step, total: {'momentum': 0.99})
+    learn = Learner(model, opt, share, model.make_masker(seed=0), steps, [ema],
                     ddp_model=wrap_ddp(model, torch.device('cpu')) if ddp else None, rank=rank, world_size=world_size)
     return learn.fit().model.state_dict()
 

@@ -10,6 +10,7 @@ import math
 from typing import Sequence
 import timm
 import torch
+from fastcore.basics import patch
 from torch import nn, Tensor
 from timm.models.vision_transformer import VisionTransformer
 
@@ -73,10 +74,11 @@ def _divisor_hint(img_size, patch_size):
     return min((d for d in range(1, img_size + 1) if img_size % d == 0), key=lambda d: abs(d - patch_size))
 
 # %% ../nbs/01_encoder.ipynb #711b0be8
-def _forward(self: Encoder,
-             images: Tensor,                   # [B, 3, H, W]
-             keep: Tensor | None = None,       # [B, K] patch indices to embed; None: all N patches
-             layers: Sequence[int] | None = None,  # block indices whose outputs to return
+@patch
+def forward(self: Encoder,
+            images: Tensor,                   # [B, 3, H, W]
+            keep: Tensor | None = None,       # [B, K] patch indices to embed; None: all N patches
+            layers: Sequence[int] | None = None,  # block indices whose outputs to return
             ) -> Tensor | list[Tensor]:        # [B, K, D], or a list of them (one per layer)
     vit = self.vit
     x = vit.patch_embed(images) + vit.pos_embed                    # [B, N, D]
@@ -89,4 +91,3 @@ def _forward(self: Encoder,
         if wanted is not None and i in wanted: outs[i] = vit.norm(x)
     if layers is None: return vit.norm(x)
     return [outs[l % self.depth] for l in layers]
-Encoder.forward = _forward

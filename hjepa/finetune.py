@@ -12,7 +12,9 @@ import time
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
-from .data import ImageTensors, Augment, TensorLoader, to_float
+from .data import ImageTensors
+from .augment import Augment, to_float
+from .loader import TensorLoader
 from .encoder import Encoder
 from .model import HJEPA
 from .probes import topk_accuracy

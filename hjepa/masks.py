@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal, Sequence
 import torch
+from fastcore.basics import patch
 from torch import Tensor
 
 # %% ../nbs/00_masks.ipynb #ef043e8e
@@ -156,6 +157,7 @@ class Masker:
         else: self.generator.seed()
 
 # %% ../nbs/00_masks.ipynb #bf68c24d
+@patch
 def _targets(self: Masker, shape: tuple[int, int], g: torch.Generator) -> list[Tensor]:
     "Per-level target indices for `shape = (candidates, B)`: each [C, B, n_l, T_l]."
     if self.strategy == 'random':
@@ -179,9 +181,9 @@ def _targets(self: Masker, shape: tuple[int, int], g: torch.Generator) -> list[T
         top, left = sample_corners((*shape, n), size, grid, g)
         out.append(block_indices(top, left, size, grid[1]))
     return out
-Masker._targets = _targets
 
 # %% ../nbs/00_masks.ipynb #fb56c58d
+@patch
 def _context(self: Masker, targets: list[Tensor], g: torch.Generator) -> tuple[Tensor, Tensor]:
     "Boolean context `[C, B, N]` (context block minus all targets) and its counts `[C, B]`."
     (H, W), C, B = self.grid, *targets[0].shape[:2]
@@ -192,8 +194,9 @@ def _context(self: Masker, targets: list[Tensor], g: torch.Generator) -> tuple[T
         ctx &= ~upsample_mask(indices_to_mask(t.flatten(-2), grid_l[0] * grid_l[1]), grid_l, 2 ** l)
     return ctx, ctx.sum(-1)
 
-def _sample(self: Masker, batch_size: int, generator: torch.Generator | None = None
-            ) -> tuple[Tensor, list[Tensor]]:
+@patch
+def sample(self: Masker, batch_size: int, generator: torch.Generator | None = None
+           ) -> tuple[Tensor, list[Tensor]]:
     "Per-sample context `[B, N]` bool (before the batch cut) and targets: each sample's first valid candidate."
     g = self.generator if generator is None else generator
     C, B = self.candidates, batch_size
@@ -209,7 +212,8 @@ def _sample(self: Masker, batch_size: int, generator: torch.Generator | None = N
     b = torch.arange(B)
     return ctx[pick, b], [t[pick, b] for t in targets]
 
-def _call(self: Masker, batch_size: int, generator: torch.Generator | None = None) -> Masks:
+@patch
+def __call__(self: Masker, batch_size: int, generator: torch.Generator | None = None) -> Masks:
     "Draw masks for a batch of `batch_size` images."
     g = self.generator if generator is None else generator
     ctx, targets = self.sample(batch_size, g)                               # [B, N], per level [B, n_l, T_l]
@@ -217,8 +221,6 @@ def _call(self: Masker, batch_size: int, generator: torch.Generator | None = Non
     scores = torch.rand(batch_size, ctx.shape[-1], generator=g).masked_fill_(~ctx, 2.0)   # random subset of K
     context = scores.topk(K, dim=-1, largest=False).indices.sort(-1).values
     return Masks(context, targets)
-
-Masker._context, Masker.sample, Masker.__call__ = _context, _sample, _call
 
 # %% ../nbs/00_masks.ipynb #71fb84be
 def draw_masks(images: Tensor,       # [B, 3, H_img, W_img] images in [0, 1]

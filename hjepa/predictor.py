@@ -7,6 +7,7 @@ __all__ = ['level_pos_embed', 'target_queries', 'block_attention_mask', 'Predict
 
 # %% ../nbs/02_predictor.ipynb #ddc99f64
 import torch
+from fastcore.basics import patch
 from torch import nn, Tensor
 from timm.models.vision_transformer import Block
 from timm.layers import trunc_normal_
@@ -73,10 +74,11 @@ def _init_weights(m):
         if m.bias is not None: nn.init.zeros_(m.bias)
 
 # %% ../nbs/02_predictor.ipynb #afb94de3
-def _forward(self: Predictor,
-             context: Tensor,         # [B, K, D] context encoder output
-             context_idx: Tensor,     # [B, K] their level-0 patch indices
-             targets: list[Tensor],   # per level `[B, n_l, T_l]` target cell indices
+@patch
+def forward(self: Predictor,
+            context: Tensor,         # [B, K, D] context encoder output
+            context_idx: Tensor,     # [B, K] their level-0 patch indices
+            targets: list[Tensor],   # per level `[B, n_l, T_l]` target cell indices
             ) -> list[Tensor]:        # per level `[B, n_l, T_l, D]` predicted target features
     (B, K), pos = context_idx.shape, self.pos
     x = self.embed(context) + pos[0][context_idx]                      # [B, K, P]
@@ -87,4 +89,3 @@ def _forward(self: Predictor,
     out = self.proj(self.norm(x[:, K:]))                               # [B, M, D]
     sizes = [t.shape[1] * t.shape[2] for t in targets]
     return [o.unflatten(1, t.shape[1:]) for o, t in zip(out.split(sizes, 1), targets)]
-Predictor.forward = _forward

@@ -12,7 +12,7 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from .data import holdout_split
+from .datasets import holdout_split
 
 # %% ../nbs/12_probes.ipynb #4a79b0a5
 def standardize(train: Tensor,   # [N, D] features the statistics come from

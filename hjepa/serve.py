@@ -15,7 +15,7 @@ import time
 import warnings
 from dataclasses import dataclass, asdict
 from PIL import Image
-from .export import Embedder, load_pretrained
+from .inference import Embedder, load_pretrained
 try:
     import uvicorn
     from fastapi import FastAPI, Request

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from .encoder import Encoder
-from .train import read_metrics
+from .learner import read_metrics
 
 # %% ../nbs/14_viz.ipynb #09fcd26e
 @torch.no_grad()
