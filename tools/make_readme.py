@@ -11,7 +11,8 @@ Rules: markdown cells are copied as they are; code cells become ```python
 blocks with their `#| ...` directive lines removed, and their text outputs (if
 any) follow in plain ``` blocks. Cells with `#| hide` are skipped, `#| echo:
 false` drops a cell's source and `#| output: false` its outputs. Relative links
-to notebooks (`00_masks.ipynb`) are pointed into `nbs/` so they work on GitHub.
+to notebooks and images (`00_masks.ipynb`, `images/masks.png`) are pointed into `nbs/` so they work
+on GitHub as well as in the notebook and on the docs site.
 """
 import argparse, json, re, sys
 from pathlib import Path
@@ -21,7 +22,7 @@ NB, README = ROOT/'nbs'/'index.ipynb', ROOT/'README.md'
 HEADER = '<!-- Generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook, not this file. -->\n'
 
 _directive = re.compile(r'^\s*#\s*\|\s*([\w-]+)\s*:?\s*(.*?)\s*$')
-_nb_link = re.compile(r'\]\((?!\w+://|/|#)([^)\s]+\.ipynb(?:#[^)\s]*)?)\)')
+_nb_link = re.compile(r'\]\((?!\w+://|/|#|\.\./)([^)\s]+\.(?:ipynb|png|jpg|svg)(?:#[^)\s]*)?)\)')
 
 
 def _src(cell):
