@@ -89,12 +89,16 @@ class Augment:
     jitter_p: float = 0.8                           # probability that an image is jittered
     grayscale: float = 0.0                          # probability that an image is made gray
     normalize: bool = True                          # ImageNet mean/std
+    crop: bool = True                               # False: images come cropped and flipped (the streaming loader's workers)
 
     def __call__(self, images: Tensor,              # [B, 3, H, W] uint8, on any device
                  generator: torch.Generator | None = None) -> Tensor:  # [B, 3, size, size] float
         B, (H, W) = len(images), images.shape[-2:]
-        boxes = crop_boxes(B, self.scale, self.ratio, W / H, generator)
-        x = resized_crop(images.float().div_(255), boxes, torch.rand(B, generator=generator) < self.flip, self.size)
+        boxes = crop_boxes(B, self.scale, self.ratio, W / H, generator)   # drawn even when unused: with crop=False
+        flips = torch.rand(B, generator=generator) < self.flip              # the jitter draws are the same
+        if self.crop: x = resized_crop(images.float().div_(255), boxes, flips, self.size)
+        elif (H, W) != (self.size, self.size): raise ValueError(f"crop=False needs {self.size}-pixel images, got {H}×{W}")
+        else: x = images.float().div_(255)
         if self.jitter or self.hue: x = colour_jitter(x, self.jitter, self.hue, self.jitter_p, generator)
         if self.grayscale:
             gray = (torch.rand(B, generator=generator) < self.grayscale).to(x.device).view(B, 1, 1, 1)

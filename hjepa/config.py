@@ -18,7 +18,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import torch
 import yaml
 from .utils import atomic_write, YamlLoader
-from .masks import Masker, Strategy, admissible_blocks, level_grid
+from .masks import Masker, Strategy, ContextCut, admissible_blocks, level_grid
 from .losses import LossKind, level_weights
 from .model import HJEPA
 
@@ -35,13 +35,14 @@ class ModelConfig:
     predictor_heads: int | None = None          # None: the predictor's own default
     target_layers: tuple[int, ...] | None = None  # encoder block per level; None: the last block
     drop_path: float = 0.0
+    target_avg: int = 1                         # targets: the mean of this many blocks' normalised outputs
     encoder_kwargs: dict = field(default_factory=dict)  # timm overrides, e.g. {'embed_dim': 32, 'depth': 1}
 
 # %% ../nbs/06_config.ipynb #e9610ae9
 @dataclass
 class MaskingConfig:
     "Where the context and targets are: arguments of `Masker`."
-    strategy: Strategy = 'hierarchical'               # 'multiblock', 'hierarchical' or 'random'
+    strategy: Strategy = 'hierarchical'         # 'multiblock', 'hierarchical', 'random' or 'nested'
     n_targets: tuple[int, ...] = (4, 1, 1, 1)   # target blocks per level (the first `levels` are used)
     target_scale: tuple[float, float] = (0.15, 0.2)   # target block area / level grid area
     target_aspect: tuple[float, float] = (0.75, 1.5)  # target block h / w
@@ -49,6 +50,8 @@ class MaskingConfig:
     context_aspect: tuple[float, float] = (1.0, 1.0)
     min_keep: int = 4                           # fewest context patches a sample may keep
     candidates: int = 16                        # placements tried per sample
+    context_cut: ContextCut = 'min'             # 'min': the batch keeps its poorest sample's count; 'pad': all
+    level_scales: tuple[tuple[float, float], ...] | None = None   # target scale per level; None: target_scale
 
 # %% ../nbs/06_config.ipynb #98401aa3
 @dataclass
@@ -57,6 +60,8 @@ class LossConfig:
     loss: LossKind = 'smooth_l1'                # 'smooth_l1', 'mse' or 'cosine'
     level_weights: tuple[float, ...] | None = None  # None: 1, 0.5, 0.25, ...
     vicreg_weight: float = 0.0                  # VICReg on per-image context embeddings (0: off)
+    vicreg_projector: int = 0                   # VICReg on a 2-layer projector of this width (0: on the embedding)
+    global_weight: float = 0.0                  # image-level prediction term (0: off)
 
 @dataclass
 class OptimConfig:
@@ -75,6 +80,7 @@ class OptimConfig:
     amp: Literal['none', 'bf16', 'fp16'] = 'none'  # autocast dtype
     compile: bool = False                       # torch.compile the three networks
     budget_minutes: float | None = None         # train for this wall-clock time; epochs is then an upper bound
+    grad_checkpointing: bool = False            # recompute the context encoder's blocks in backward: less memory, ~30% more compute
 
 # %% ../nbs/06_config.ipynb #624cb01a
 @dataclass
@@ -87,6 +93,11 @@ class DataConfig:
     flip: bool = True                           # random horizontal flips
     color_jitter: float = 0.0                   # strength; 0: off
     holdout_frac: float = 0.1                   # fraction kept aside for evaluation
+    loader: Literal['memory', 'stream', 'webdataset'] = 'memory'  # 'memory': decoded once into RAM (small data);
+                                                # 'stream': data_dir is an ImageFolder tree, decoded per batch in workers;
+                                                # 'webdataset': data_dir is tar shards, e.g. 'shards/train-{000000..000099}.tar'
+    num_workers: int = 4                        # stream, webdataset: decoding processes per rank
+    max_bad_frac: float = 0.01                  # stream, webdataset: unreadable samples above this fraction stop the run
 
 @dataclass
 class RunSettings:
@@ -320,6 +331,22 @@ PRESETS: dict[str, dict] = {
     # Not tuned: one 6-minute run on an H200 gave k-NN 46.4, linear 55.0 on the last 4 blocks (RESULTS.md)
     'cifar10-gpu': {'batch_size': 512, 'lr': 1e-3, 'levels': 2, 'amp': 'bf16', 'dataset': 'cifar10', 'epochs': 100,
                     'ema_start': 0.99, 'ema_end': 0.999, 'vicreg_weight': 1.0},
+    # I-JEPA's ImageNet-1k recipe (Assran et al. 2023; facebookresearch/ijepa configs/in1k_vith14_ep300.yaml): ViT-H/14
+    # at 224 px, predictor 384 wide x 12 deep, 4 target blocks, batch 2048 (global: 128 x 16 GPUs), 300 epochs,
+    # lr 1e-3 after 40 warm-up epochs (I-JEPA warms up from 2e-4; hjepa warms up from min_lr), cosine to 1e-6,
+    # wd 0.04 -> 0.4, EMA 0.996 -> 1, crops (0.3, 1) without flips, bf16; the shards from `hjepa_shard`
+    'imagenet1k-vith14': {'encoder': 'vit_huge_patch14_224', 'img_size': 224, 'patch_size': 14, 'levels': 1,
+                          'predictor_dim': 384, 'predictor_depth': 12, 'strategy': 'multiblock', 'n_targets': [4],
+                          'min_keep': 10, 'batch_size': 2048, 'epochs': 300, 'warmup_epochs': 40, 'lr': 1e-3,
+                          'min_lr': 1e-6, 'weight_decay': 0.04, 'final_weight_decay': 0.4, 'ema_start': 0.996,
+                          'ema_end': 1.0, 'amp': 'bf16', 'dataset': 'imagefolder', 'loader': 'webdataset',
+                          'crop_scale': [0.3, 1.0], 'flip': False, 'num_workers': 10, 'checkpoint_every': 1},
+    # ImageNet-100 (126,689 training images) with ViT-B/16 and 2 levels, streamed from an ImageFolder tree; not tuned:
+    # I-JEPA's schedule, predictor 384 x 6, batch 1024 with lr scaled linearly from I-JEPA's 1e-3 at 2048
+    'imagenet100-vitb16': {'encoder': 'vit_base_patch16_224', 'img_size': 224, 'patch_size': 16, 'levels': 2,
+                           'predictor_dim': 384, 'predictor_depth': 6, 'batch_size': 1024, 'epochs': 300,
+                           'warmup_epochs': 40, 'lr': 5e-4, 'min_lr': 1e-6, 'amp': 'bf16', 'dataset': 'imagefolder',
+                           'loader': 'stream', 'crop_scale': [0.3, 1.0], 'flip': False, 'num_workers': 8},
 }
 
 def preset(name: str,        # a key of `PRESETS`

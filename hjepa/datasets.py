@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 from .data import ImageTensors, cached, derive_seed, resize_images
 from .shapes import Shapes
-from .sources import TORCHVISION_DATASETS, is_archive, load_imagefolder, load_torchvision
+from .sources import TORCHVISION_DATASETS, extract_archive, is_archive, load_imagefolder, load_torchvision
 if TYPE_CHECKING: from hjepa.config import RunConfig   # a type only: hjepa.config does not import the data modules
 
 # %% ../nbs/05c_datasets.ipynb #b7bdfcbe
@@ -79,15 +79,32 @@ def split_fingerprint(idx: Tensor) -> str:
     return hashlib.sha256(idx.long().numpy().tobytes()).hexdigest()[:16]
 
 # %% ../nbs/05c_datasets.ipynb #21c231d0
-def run_data(cfg: 'RunConfig') -> tuple[ImageTensors, ImageTensors]:
+def _streamed(cfg: 'RunConfig'):   # (train, held) sources for the streaming loaders: files or shards, nothing decoded
+    from hjepa.stream import ImageFiles
+    d = cfg.data
+    if d.dataset == 'shapes' or not d.data_dir:
+        raise ValueError(f"loader={d.loader!r} reads images from data_dir (an ImageFolder tree, or shards for "
+                         f"'webdataset'); dataset={d.dataset!r} with data_dir={d.data_dir!r} has none: use loader='memory'")
+    if d.loader == 'webdataset':
+        from hjepa.shards import ShardSet
+        return ShardSet.open(d.data_dir), ShardSet.open(d.data_dir, split='held')   # hjepa_shard held out the split
+    root = Path(d.data_dir).expanduser()
+    files = ImageFiles.from_folder(extract_archive(root) if is_archive(root) else root)
+    train_idx, held_idx = holdout_split(files.labels, d.holdout_frac, seed=0)
+    return files.subset(train_idx), files.subset(held_idx)
+
+def run_data(cfg: 'RunConfig') -> tuple[ImageTensors, ImageTensors]:   # or image files / shards (streaming loaders)
     "Training images and held-out evaluation images for `cfg`."
     d, size = cfg.data, cfg.model.img_size
-    if d.dataset == 'shapes':
+    if d.loader != 'memory': train, held = _streamed(cfg)
+    elif d.dataset == 'shapes':
         train = load_dataset('shapes', split='train', img_size=size, n=d.num_train or 10_000, seed=0)
         return train, load_dataset('shapes', split='test', img_size=size, n=2_000, seed=0)
-    data = load_dataset(d.dataset, d.data_dir, 'train', img_size=size)
-    train_idx, held_idx = holdout_split(data.labels, d.holdout_frac, seed=0)
+    else:
+        data = load_dataset(d.dataset, d.data_dir, 'train', img_size=size)
+        train_idx, held_idx = holdout_split(data.labels, d.holdout_frac, seed=0)
+        train, held = data.subset(train_idx), data.subset(held_idx)
     if d.num_train:                       # a fixed random subset (folders are sorted by class: never the first n)
-        pick = torch.randperm(len(train_idx), generator=torch.Generator().manual_seed(0))[:d.num_train]
-        train_idx = train_idx[pick.sort().values]
-    return data.subset(train_idx), data.subset(held_idx)
+        pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(0))[:d.num_train]
+        train = train.subset(pick.sort().values)
+    return train, held

@@ -79,15 +79,20 @@ def forward(self: Encoder,
             images: Tensor,                   # [B, 3, H, W]
             keep: Tensor | None = None,       # [B, K] patch indices to embed; None: all N patches
             layers: Sequence[int] | None = None,  # block indices whose outputs to return
+            valid: Tensor | None = None,      # [B, K] bool: False marks padding, which no token attends to
+            final_norm: bool = True,          # False: the blocks' outputs before the encoder's final norm
             ) -> Tensor | list[Tensor]:        # [B, K, D], or a list of them (one per layer)
     vit = self.vit
     x = vit.patch_embed(images) + vit.pos_embed                    # [B, N, D]
     if keep is not None: x = gather_tokens(x, keep)                # [B, K, D]
     x = vit.norm_pre(x)
+    mask = None if valid is None else valid[:, None, None, :]      # [B, 1, 1, K]: keys a query may attend to
     wanted = None if layers is None else {l % self.depth for l in layers}
     outs = {}
+    ckpt = vit.grad_checkpointing and torch.is_grad_enabled()        # `vit.set_grad_checkpointing()`: recompute in backward
     for i, blk in enumerate(vit.blocks):
-        x = blk(x)
-        if wanted is not None and i in wanted: outs[i] = vit.norm(x)
-    if layers is None: return vit.norm(x)
+        kw = {} if mask is None else {'attn_mask': mask}
+        x = torch.utils.checkpoint.checkpoint(blk, x, use_reentrant=False, **kw) if ckpt else blk(x, **kw)
+        if wanted is not None and i in wanted: outs[i] = vit.norm(x) if final_norm else x
+    if layers is None: return vit.norm(x) if final_norm else x
     return [outs[l % self.depth] for l in layers]

@@ -95,6 +95,7 @@ def run_protocols(feats_tr: dict[str, torch.Tensor],   # 'source/name' → [N, D
                   protocols: Sequence[str] = ('knn', 'linear', 'fewshot', 'quality'),
                   ks=(20, 200), shots=(1, 5), n_way: int = 5, episodes: int = 600, seed: int = 0,
                   alias: dict | None = None,           # name → the name whose row it repeats
+                  centre: bool = False,                # k-NN: cosine about the train features' mean
                  ) -> tuple[dict, dict]:               # rows by feature set and protocol; seconds per protocol
     "k-NN, linear probe, few-shot and feature quality on every feature set."
     rows, secs, alias = {n: {} for n in feats_tr}, {}, alias or {}
@@ -104,7 +105,7 @@ def run_protocols(feats_tr: dict[str, torch.Tensor],   # 'source/name' → [N, D
     if 'fewshot' in protocols and n_query < 1:
         raise ValueError(f"the eval side has too few images per class for {n_way}-way {max(shots)}-shot episodes (the "
                          f"{n_way}th largest class has {int(counts[n_way - 1])}); use more eval images")
-    jobs = {'knn': lambda a, b: knn_eval(a, y_tr, b, y_ev, ks),
+    jobs = {'knn': lambda a, b: knn_eval(a, y_tr, b, y_ev, ks, centre=centre),
             'linear': lambda a, b: linear_probe(a, y_tr, b, y_ev, seed=seed),
             'fewshot': lambda a, b: {f'{n_way}way{k}shot': fewshot_eval(b, y_ev, n_way, k, n_query, episodes, seed)
                                      for k in shots},
@@ -161,6 +162,7 @@ def evaluate(model: HJEPA,                        # evaluated as it is (its targ
              finetune_epochs: int = 1, finetune_max_train: int = 5000, finetune_batch_size: int = 64,
              pixel_size: int = 32,                # raw-pixel floor: images pooled to at most this side
              batch_size: int = 256, seed: int = 0,
+             side: str = 'target', final_norm: bool = True, centre: bool = False,   # what is probed: see below
              info: dict | None = None,            # where the weights came from (`load_model`'s info): names them in
                                                   # the report, and its sha256 keys the feature cache
              data: dict | None = None,            # where the images came from (`eval_sides`)
@@ -173,12 +175,13 @@ def evaluate(model: HJEPA,                        # evaluated as it is (its targ
     train = _subset(train, max_train)
     key = {'checkpoint': info['sha256']} if info and info.get('sha256') else None
     ftr, fev, alias = feature_sets(model, cfg, train, held, floors, seed, key, last_k=last_k, batch_size=batch_size,
-                                   pixel_size=pixel_size, cache_dir=cache_dir)
+                                   pixel_size=pixel_size, cache_dir=cache_dir, side=side, final_norm=final_norm)
     timings = {'features': round(time.perf_counter() - t0, 2)}
-    rows, secs = run_protocols(ftr, fev, train.labels, held.labels, protocols, ks, shots, n_way, episodes, seed, alias)
+    rows, secs = run_protocols(ftr, fev, train.labels, held.labels, protocols, ks, shots, n_way, episodes, seed, alias, centre)
     report = {'format': 'hjepa-eval-2', 'model': (info or {}) | {'config': to_dict(cfg)},
               'data': data or {'fit_images': len(train), 'eval_images': len(held)}, 'protocols': list(protocols),
-              'floors': floors, 'feature_sets': list(ftr), 'rows': rows, 'hardware': hardware(device),
+              'floors': floors, 'probe': {'side': side, 'final_norm': final_norm, 'centre': centre},
+              'feature_sets': list(ftr), 'rows': rows, 'hardware': hardware(device),
               'timings': timings | secs, 'figures': [], 'out_dir': None}
     if 'finetune' in protocols:
         t = time.perf_counter()
@@ -246,6 +249,8 @@ def report_table(report: dict) -> str:
     return '\n'.join(rows) + '\n' + (f"\nSame mean-pooled vector (scored once): {', '.join(same)}\n" if same else '')
 
 # %% ../nbs/15_evaluate.ipynb #12e80904
+from .utils import run_cli
+
 def evaluate_checkpoint(checkpoint: str | Path,            # an hjepa checkpoint (its config says how to rebuild it)
                         out_dir: str | Path | None = None, # None: `<checkpoint folder>/eval`
                         dataset: str | None = None, data_dir: str | None = None,
@@ -275,6 +280,7 @@ def main(argv: list[str] | None = None) -> dict:
                               ('pixel-size', int, 32), ('device', str, 'cpu'), ('seed', int, 0)):
         p.add_argument(f'--{name}', type=tp, default=default)
     p.add_argument('--no-floors', action='store_true'); p.add_argument('--no-figures', action='store_true')
+    p.add_argument('--debug', action='store_true', help='on an error, show the traceback instead of one line')
     a = p.parse_args(argv)
     rep = evaluate_checkpoint(a.checkpoint, a.out_dir, a.dataset, a.data_dir, a.train_dir, a.eval_dir, a.max_train,
                               a.max_eval, a.device, not a.no_figures, protocols=a.protocols, floors=not a.no_floors,
@@ -285,7 +291,7 @@ def main(argv: list[str] | None = None) -> dict:
     return rep
 
 def cli():
-    "Entry point of the `hjepa_evaluate` console script: exit status 0 on success (`main` returns its result for Python callers)."
-    main()
+    "Entry point of the `hjepa_evaluate` console script: exit status 0 on success, 2 with a one-line message on a user error."
+    raise SystemExit(run_cli(main, 'hjepa_evaluate'))
 
 if __name__ == '__main__' and '__file__' in globals(): cli()   # `python -m hjepa.evaluate` (not in a notebook)

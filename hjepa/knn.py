@@ -21,6 +21,7 @@ def knn_eval(train_feats: Tensor,   # [N, D]
              temperature: float = 0.07,
              num_classes: int | None = None,
              chunk: int = 1024,     # evaluation rows per similarity block
+             centre: bool = False,  # subtract the train features' mean before the cosine
             ) -> dict:              # {'k20': {'top1': %, 'top5': %}, ...}
     "Top-1 and top-5 accuracy (%) of the weighted k-NN classifier for every k in `ks`, from one neighbour search."
     if len(train_feats) == 0 or len(eval_feats) == 0: raise ValueError("k-NN needs non-empty train and eval features")
@@ -28,9 +29,10 @@ def knn_eval(train_feats: Tensor,   # [N, D]
         raise ValueError(f"train features have {train_feats.shape[1]} dims but eval features {eval_feats.shape[1]}")
     C = num_classes or int(max(train_labels.max(), eval_labels.max())) + 1
     kmax = min(max(ks), len(train_feats))
-    tr = F.normalize(train_feats.float(), dim=1)
+    mu = train_feats.float().mean(0) if centre else 0.0                 # cosine about the features' centre
+    tr = F.normalize(train_feats.float() - mu, dim=1)
     hits = {k: torch.zeros(2) for k in ks}                              # top-1, top-5 correct counts
-    for ev, lab in zip(F.normalize(eval_feats.float(), dim=1).split(chunk), eval_labels.split(chunk)):
+    for ev, lab in zip(F.normalize(eval_feats.float() - mu, dim=1).split(chunk), eval_labels.split(chunk)):
         sim, idx = (ev @ tr.T).topk(kmax, dim=1)                        # [m, kmax], sorted
         w, votes = (sim / temperature).exp(), train_labels[idx]
         for k in ks:

@@ -33,7 +33,8 @@ def split_masks(masks: Masks, n: int) -> list[Masks]:
     if B % n: raise ValueError(f"batch of {B} does not split into {n} equal micro-batches; pick grad_accum dividing the batch size")
     ctx = masks.context.chunk(n)
     tgts = [t.chunk(n) for t in masks.targets]
-    return [Masks(ctx[i], [t[i] for t in tgts]) for i in range(n)]
+    valid = [None] * n if masks.context_valid is None else masks.context_valid.chunk(n)
+    return [Masks(ctx[i], [t[i] for t in tgts], valid[i]) for i in range(n)]
 
 # %% ../nbs/08_learner.ipynb #fed208af
 class Learner:
@@ -170,9 +171,12 @@ class MetricsLogger:
         rec = {'step': s, 'epoch': learn.epoch, 'loss': learn.loss.item(),
                **{f'loss_level{l}': v.item() for l, v in enumerate(learn.level_losses)},
                'lr': learn.opt.param_groups[0]['lr'], 'momentum': learn.momentum,
-               'img_per_s': self.seen / max(now - self.t, 1e-9), 'time': time.time()}
+               'img_per_s': self.seen / max(now - self.t, 1e-9), 'time': time.time(),
+               'context_tokens': learn.masks.context_tokens().float().mean().item(),
+               **{f'target_tokens_level{l}': t.shape[1] * t.shape[2] for l, t in enumerate(learn.masks.targets)}}
+        if 'global_loss' in learn.out: rec['loss_global'] = learn.out['global_loss'].item()
         if s % self.health_every == 0 or s == learn.total_steps:
-            z = learn.out['context'].float().mean(1)                       # [B, D] per-image embeddings
+            z = learn.out['embedding'].float()                             # [B, D] per-image embeddings
             rec.update(feature_std=feature_std(z).item(), effective_rank=effective_rank(z).item())
         learn.metrics = rec
         with open(self.path, 'a') as f: f.write(json.dumps(rec) + '\n')
@@ -235,7 +239,7 @@ class CollapseMonitor:
 
     def after_step(self, learn):
         if learn.step_idx % self.every: return
-        std = feature_std(learn.out['context'].float().mean(1)).item()
+        std = feature_std(learn.out['embedding'].float()).item()
         if std < self.min_std:
             msg = f"representation collapse suspected at step {learn.step_idx}: feature std {std:.2e} < {self.min_std}"
             warnings.warn(msg)

@@ -19,7 +19,7 @@ from .masks import Masker, Masks, level_grid
 from .encoder import Encoder, gather_tokens
 from .predictor import Predictor
 from . import losses
-from .losses import LossKind, normalise_targets, hierarchy_loss, vicreg_terms
+from .losses import LossKind, normalise_targets, level_loss, hierarchy_loss, vicreg_terms
 
 # %% ../nbs/04_model.ipynb #ebd665ea
 def pool_level(h: Tensor,              # [B, N, D] level-0 features on the `(H, W)` grid
@@ -35,12 +35,19 @@ def pool_level(h: Tensor,              # [B, N, D] level-0 features on the `(H, 
 def level_features(encoder: Encoder,
                    images: Tensor,                # [B, 3, H, W]
                    grid: tuple[int, int],         # the encoder's patch grid
-                   blocks: Sequence[int],         # one encoder block per level (negative: from the end)
+                   blocks: Sequence[int | Sequence[int]],  # per level an encoder block (negative: from the end),
+                                                  # or several, whose normalised outputs are averaged
                    also: Sequence[int] = (),      # more blocks to return, unpooled
+                   final_norm: bool = True,       # False: block outputs before the encoder's final norm
                   ) -> list[Tensor]:              # per level `[B, H_l*W_l, D]`, then per `also` block `[B, N, D]`
-    "Each level's features: the output of its encoder block, average-pooled by `2^l`."
-    hs = encoder(images, layers=[*blocks, *also])
-    return [pool_level(h, grid, l) for l, h in enumerate(hs[:len(blocks)])] + hs[len(blocks):]
+    "Each level's features: the output of its encoder block(s), average-pooled by `2^l`."
+    groups = [list(b) if isinstance(b, (list, tuple)) else [b] for b in blocks]
+    hs = encoder(images, layers=[b for g in groups for b in g] + list(also), final_norm=final_norm)
+    feats, i = [], 0
+    for l, g in enumerate(groups):
+        h = hs[i] if len(g) == 1 else torch.stack([normalise_targets(x) for x in hs[i:i + len(g)]]).mean(0)
+        feats.append(pool_level(h, grid, l)); i += len(g)
+    return feats + hs[i:]
 
 # %% ../nbs/04_model.ipynb #03eba678
 def gather_targets(features: Tensor,  # [B, N_l, D] normalised level-`l` features
@@ -65,6 +72,9 @@ class HJEPA(nn.Module):
                  target_layers: Sequence[int] | None = None,    # encoder block per level; default last
                  vicreg_weight: float = 0.0,             # VICReg on per-image context embeddings (0: off)
                  drop_path: float = 0.0,
+                 target_avg: int = 1,                    # each level's target: the mean of this many blocks, ending at its own
+                 vicreg_projector: int = 0,              # VICReg on a 2-layer projector of this width (0: on the embedding)
+                 global_weight: float = 0.0,             # weight of the image-level prediction term (0: off)
                  **encoder_kwargs,                       # e.g. embed_dim/depth/num_heads overrides for timm
                 ):
         super().__init__()
@@ -79,10 +89,20 @@ class HJEPA(nn.Module):
         self.target_layers = None if target_layers is None else list(target_layers)
         if self.target_layers is not None and len(self.target_layers) != levels:
             raise ValueError(f"target_layers needs one encoder block per level ({levels}), got {target_layers}")
-        self.vicreg_weight = vicreg_weight
+        if not 1 <= target_avg <= self.context_encoder.depth:
+            raise ValueError(f"target_avg must be in [1, encoder depth = {self.context_encoder.depth}], got {target_avg}")
+        self.vicreg_weight, self.target_avg, self.global_weight = vicreg_weight, target_avg, global_weight
+        mlp = lambda n: nn.Sequential(nn.Linear(D, n), nn.GELU(), nn.Linear(n, n))
+        self.projector = mlp(vicreg_projector) if vicreg_projector else None      # VICReg acts on its output
+        self.global_head = nn.Sequential(nn.Linear(D, D), nn.GELU(), nn.Linear(D, D)) if global_weight else None
 
     @property
-    def level_blocks(self) -> list[int]: return self.target_layers or [-1] * self.levels
+    def level_blocks(self) -> list:
+        "Per level the encoder block its targets come from (a list of blocks with `target_avg > 1`)."
+        blocks = self.target_layers or [-1] * self.levels
+        if self.target_avg == 1: return blocks
+        depth = self.context_encoder.depth
+        return [list(range(b % depth - self.target_avg + 1, b % depth + 1)) for b in blocks]
 
     def make_masker(self, **kwargs) -> Masker:
         "A `Masker` for this model's grid and levels (`kwargs`: strategy, n_targets, scales, ...)."
@@ -106,19 +126,38 @@ def training_attention(device_type: str):
 # %% ../nbs/04_model.ipynb #f512a743
 @patch
 def forward(self: HJEPA, images: Tensor, masks: Masks) -> dict:
-    "Loss of one batch: `{'loss', 'level_losses', 'context'}` (context: `[B, K, D]` embeddings, for metrics)."
+    "Loss of one batch: `{'loss', 'level_losses', 'context', 'embedding'}` (the last two detached, for metrics)."
     if masks.levels != self.levels:
         raise ValueError(f"masks have {masks.levels} levels but the model has {self.levels}; "
                          f"draw them with model.make_masker()")
     targets = self.targets(images, masks)                                # [B, n_l, T_l, D] per level
+    valid = masks.context_valid                                          # [B, K] or None
     with training_attention(images.device.type):
-        context = self.context_encoder(images, masks.context)            # [B, K, D]
-        preds = self.predictor(context, masks.context, masks.targets)    # [B, n_l, T_l, D] per level
+        context = self.context_encoder(images, masks.context, valid=valid)   # [B, K, D]
+        preds = self.predictor(context, masks.context, masks.targets, valid)   # [B, n_l, T_l, D] per level
     loss, per_level = hierarchy_loss([p.float() for p in preds], targets, self.weights, self.loss_kind)
-    if self.vicreg_weight > 0:
-        var, cov = vicreg_terms(context.float().mean(1))                 # per-image embeddings [B, D]
+    z = context.float().mean(1) if valid is None else (context.float() * valid[..., None]).sum(1) / valid.sum(1, keepdim=True)
+    out = {'level_losses': [l.detach() for l in per_level], 'context': context.detach(), 'embedding': z.detach()}
+    if self.vicreg_weight > 0:                                           # on per-image embeddings [B, D]
+        var, cov = vicreg_terms(z if self.projector is None else self.projector(z))
         loss = loss + self.vicreg_weight * (var + cov / 25)              # VICReg's 25:1 ratio
-    return {'loss': loss, 'level_losses': [l.detach() for l in per_level], 'context': context.detach()}
+    if self.global_weight > 0: loss = loss + self.global_weight * self.global_term(images, z, out)
+    return {'loss': loss, **out}
+
+# %% ../nbs/04_model.ipynb #7ae9c735
+@patch
+def global_term(self: HJEPA,
+                images: Tensor,               # [B, 3, H, W]
+                z: Tensor,                    # [B, D] per-image context embedding
+                out: dict | None = None,      # if given, gets 'global_loss'
+               ) -> Tensor:                   # scalar
+    "Loss of predicting the target encoder's normalised image feature from the context embedding."
+    with torch.no_grad():
+        f = level_features(self.target_encoder, images, self.grid, self.level_blocks[:1])[0]   # [B, N, D]
+        target = normalise_targets(normalise_targets(f).mean(1)).float()                      # [B, D]
+    loss = level_loss(self.global_head(z)[:, None].float(), target[:, None], self.loss_kind)
+    if out is not None: out['global_loss'] = loss.detach()
+    return loss
 
 # %% ../nbs/04_model.ipynb #e64b80b7
 @patch

@@ -79,12 +79,16 @@ def forward(self: Predictor,
             context: Tensor,         # [B, K, D] context encoder output
             context_idx: Tensor,     # [B, K] their level-0 patch indices
             targets: list[Tensor],   # per level `[B, n_l, T_l]` target cell indices
+            context_valid: Tensor | None = None,  # [B, K] bool, False for padding (attended to by no token)
             ) -> list[Tensor]:        # per level `[B, n_l, T_l, D]` predicted target features
     (B, K), pos = context_idx.shape, self.pos
     x = self.embed(context) + pos[0][context_idx]                      # [B, K, P]
     q = target_queries(self.mask_tokens, pos, targets)                 # [B, M, P]
     x = torch.cat([x, q.to(x.dtype)], 1)                               # [B, K+M, P]
     mask = block_attention_mask(K, [t.shape[1:] for t in targets], x.device)   # [K+M, K+M]
+    if context_valid is not None:                                      # [B, 1, K+M, K+M]: and never a padded key
+        keys = torch.cat([context_valid, context_valid.new_ones(B, x.shape[1] - K)], 1)
+        mask = mask & keys[:, None, None, :]
     for blk in self.blocks: x = blk(x, attn_mask=mask)
     out = self.proj(self.norm(x[:, K:]))                               # [B, M, D]
     sizes = [t.shape[1] * t.shape[2] for t in targets]

@@ -27,7 +27,7 @@ from .evaluate import evaluate
 from .distributed import init_distributed, wrap_ddp
 
 # %% ../nbs/10_train.ipynb #9814ccac
-def build(cfg: RunConfig, train: ImageTensors, callbacks=(), progress: bool = True) -> Learner:
+def build(cfg: RunConfig, train: ImageTensors, callbacks=(), progress: bool = True) -> Learner:   # or files/shards
     "The `Learner` for `cfg` on `train`, with schedules, logging, safety checks and checkpoints."
     o, r = cfg.optim, cfg.run
     rank, world, dist_device = init_distributed()                     # (0, 1, None) unless under torchrun
@@ -36,11 +36,17 @@ def build(cfg: RunConfig, train: ImageTensors, callbacks=(), progress: bool = Tr
     if r.threads: torch.set_num_threads(r.threads)
     torch.manual_seed(r.seed)
     model = make_model(cfg).to(device)
+    if o.grad_checkpointing: model.context_encoder.vit.set_grad_checkpointing(True)   # recompute its blocks in backward
     if o.compile: model.compile(dynamic=True)
     if o.batch_size % world: raise ConfigError(f"batch_size={o.batch_size} is the global batch; it must divide among {world} processes")
     aug = Augment(size=cfg.model.img_size, scale=tuple(cfg.data.crop_scale), flip=0.5 if cfg.data.flip else 0.0,
                   jitter=cfg.data.color_jitter)
-    loader = TensorLoader(train, o.batch_size // world, aug, device=device, seed=r.seed, rank=rank, world_size=world)
+    if isinstance(train, ImageTensors):                               # data.loader = 'memory'
+        loader = TensorLoader(train, o.batch_size // world, aug, device=device, seed=r.seed, rank=rank, world_size=world)
+    else:                                                             # files or shards: decoded per batch in workers
+        from hjepa.stream import StreamLoader
+        loader = StreamLoader(train, o.batch_size // world, aug, device=device, seed=r.seed, rank=rank, world_size=world,
+                              num_workers=cfg.data.num_workers, max_bad_frac=cfg.data.max_bad_frac)
     if len(loader) == 0: raise ConfigError(f"{len(train)} training images make no batch of {o.batch_size}; lower batch_size")
     spe, total = len(loader), o.epochs * len(loader)
     if o.budget_minutes and world > 1:
@@ -112,6 +118,8 @@ def plot_run(out_dir: str | Path):
     return fig
 
 # %% ../nbs/10_train.ipynb #a829e53c
+from .utils import run_cli
+
 def main(argv: list[str] | None = None):
     "Command line: train from a YAML config with `--set key=value` overrides."
     p = argparse.ArgumentParser(prog='hjepa_train', description='Train an H-JEPA model from a YAML run config.')
@@ -120,6 +128,7 @@ def main(argv: list[str] | None = None):
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override, e.g. lr=1e-3 or model.levels=2')
     p.add_argument('--resume', action='store_true', help='continue the run in out_dir from last.pt')
     p.add_argument('--print-config', action='store_true', help='print the resolved config as YAML and exit')
+    p.add_argument('--debug', action='store_true', help='on an error, show the traceback instead of one line')
     a = p.parse_args(argv)
     if a.config and a.preset: p.error("give --config or --preset, not both")
     cfg = load_yaml(a.config) if a.config else preset(a.preset) if a.preset else RunConfig()
@@ -136,7 +145,7 @@ def main(argv: list[str] | None = None):
     return res
 
 def cli():
-    "Entry point of the `hjepa_train` console script: exit status 0 on success (`main` returns its result for Python callers)."
-    main()
+    "Entry point of the `hjepa_train` console script: exit status 0 on success, 2 with a one-line message on a user error."
+    raise SystemExit(run_cli(main, 'hjepa_train'))
 
 if __name__ == '__main__' and '__file__' in globals(): cli()   # `python -m hjepa.train` (not in a notebook)
