@@ -111,6 +111,7 @@ class RunSettings:
     threads: int | None = None                  # torch CPU threads; None: torch's default
     tensorboard: bool = True                    # also log to TensorBoard in out_dir/tensorboard, when it is installed
     wandb_project: str | None = None            # also log to this Weights & Biases project (needs `pip install wandb`)
+    masks_ahead: bool = False                   # draw the next step's masks in a background thread
 
 # %% ../nbs/06_config.ipynb #de17707b
 @dataclass

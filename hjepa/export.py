@@ -182,13 +182,15 @@ def hub_card(emb: Embedder, hub: dict, weights: Path, metrics: dict | None = Non
     args = ', '.join(f"{k}={v!r}" for k, v in hub['model_args'].items())
     mean, std = hub['pretrained_cfg']['mean'], hub['pretrained_cfg']['std']
     head = ["---", "library_name: timm", "license: apache-2.0", "tags: [image-feature-extraction, timm, hjepa, self-supervised]",
-            "---", "", "## Load it", "", "With timm alone (the pooled output is hjepa's level-0 embedding):", "", "```python",
+            "---", "", f"# hjepa encoder: {hub['architecture']} at {emb.img_size}px, {emb.levels} levels",
+            "", "The target encoder of an H-JEPA (self-supervised), as a timm checkpoint.", "", "## Load it", "", "With timm alone (the pooled output is hjepa's level-0 embedding):", "", "```python",
             "import timm", "m = timm.create_model('hf-hub:ORG/NAME', pretrained=True).eval()   # from the Hub, or from the file:",
             f"m = timm.create_model({hub['architecture']!r}, pretrained=True, pretrained_cfg_overlay=dict(file='model.safetensors', "
             f"mean={mean}, std={std}), {args}).eval()", "```", "", "With hjepa (every level, any image type):", "", "```python",
-            "from hjepa.inference import load_pretrained", "emb = load_pretrained('hf-hub:ORG/NAME')   # or the folder", "```", "",
+            "from hjepa.inference import load_pretrained", "emb = load_pretrained('hf-hub:ORG/NAME')   # or the folder, or the name of an encoder shipped with hjepa", "```", "",
             "## How it was trained", "", "```json", json.dumps(hub['hjepa']['training'], indent=1), "```", ""]
-    return '\n'.join(head) + model_card(emb, _spec(emb), {'timm safetensors': weights}, {**emb.metrics, **(metrics or {})})
+    card = model_card(emb, _spec(emb), {'timm safetensors': weights}, {**emb.metrics, **(metrics or {})})
+    return '\n'.join(head) + card.split('\n', 1)[1].lstrip('\n')            # its facts, under the title above
 
 def export_timm(emb: Embedder,
                 out_dir: str | Path,

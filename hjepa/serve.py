@@ -153,7 +153,7 @@ def check_port(host: str, port: int):
 def main(argv: list[str] | None = None):
     "Command line: serve embeddings of a checkpoint or export folder over HTTP."
     p = argparse.ArgumentParser(prog='hjepa_serve', description='Serve H-JEPA embeddings over HTTP (/health, /embed).')
-    p.add_argument('model', help='a training checkpoint (.pt) or a folder written by hjepa.export.export')
+    p.add_argument('model', help='a training checkpoint (.pt), an export or Hub folder, hf-hub:ORG/NAME, or a shipped encoder (cifar10-cpu-hour)')
     p.add_argument('--backend', choices=['eager', 'int8', 'torchscript', 'onnx'], help="default: eager (checkpoint), onnx (folder)")
     p.add_argument('--host', default='127.0.0.1', help='bind address (default loopback only)')
     p.add_argument('--port', type=int, default=8000)

@@ -21,7 +21,7 @@ from .augment import Augment
 from .loader import TensorLoader
 from .model import param_groups
 from .checkpoint import CheckpointManager
-from .learner import (Learner, TimeBudget, Schedules, schedules_at, MetricsLogger, read_metrics, NaNGuard,
+from .learner import (Learner, AheadMasker, TimeBudget, Schedules, schedules_at, MetricsLogger, read_metrics, NaNGuard,
                            CollapseMonitor, Progress, Checkpointer, TensorBoardLogger, WandbLogger)
 from .evaluate import evaluate
 from .distributed import init_distributed, wrap_ddp
@@ -63,7 +63,8 @@ def build(cfg: RunConfig, train: ImageTensors, callbacks=(), progress: bool = Tr
                  *([Progress()] if progress else [])] if rank == 0 else []
     budget = [TimeBudget(o.budget_minutes, max_steps=total)] if o.budget_minutes else []   # first: it ends the run
     cbs = [*budget, sched, NaNGuard(), CollapseMonitor(every=r.log_every), *main_only, *callbacks]
-    learn = Learner(model, opt, loader, make_masker(cfg, model), total, cbs, o.grad_accum, o.clip_grad,
+    masker = AheadMasker(make_masker(cfg, model)) if r.masks_ahead else make_masker(cfg, model)
+    learn = Learner(model, opt, loader, masker, total, cbs, o.grad_accum, o.clip_grad,
                     autocast_dtype(o.amp, device), scaler, wrap_ddp(model, device) if world > 1 else None, rank, world)
     learn.manager = manager
     return learn

@@ -18,7 +18,7 @@ modules: hjepa/*.py contents), of the shipped weights and the repository files t
 parts that changed: the cells, a module, a file), or if it draws a figure (calls `plt.`, `plot_*`, `draw_*`,
 `show_images`, `show_classes`) but carries no image output.
 """
-import ast, fcntl, hashlib, json, os, re, subprocess, sys
+import ast, fcntl, hashlib, json, os, re, subprocess, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,22 +218,31 @@ def write_back(nb: Path, book) -> None:
     subprocess.run(['nbdev_clean', '--fname', str(nb)], check=True, cwd=ROOT)
 
 
+def run_one(nb: Path) -> int:
+    "Execute one notebook and store its outputs (in a process of its own: no state leaks between notebooks)."
+    try: write_back(nb, execute(nb))
+    except Exception as e:
+        print(f"  FAILED: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", flush=True)
+        return 1
+    return 0
+
+
 def run(paths: list[Path]) -> int:
     failed = []
     for nb in paths:
         print(f"running {rel(nb)}", flush=True)
-        try: write_back(nb, execute(nb))
-        except Exception as e:
-            print(f"  FAILED: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", flush=True); failed.append(nb)
-            continue
+        t = time.time()
+        if subprocess.run([sys.executable, __file__, '_one', str(nb)]).returncode:
+            failed.append(nb); continue
         d = read(nb)
         imgs = sum('image/png' in o.get('data', {}) for c in d['cells'] if c['cell_type'] == 'code' for o in c.get('outputs', []))
-        print(f"  {imgs} figure(s), {nb.stat().st_size / 1e3:.0f} kB", flush=True)
+        print(f"  {imgs} figure(s), {nb.stat().st_size / 1e3:.0f} kB, {time.time() - t:.0f} s", flush=True)
     if failed: print(f"outputs: {len(failed)} notebook(s) failed: {', '.join(p.name for p in failed)}")
     return 1 if failed else 0
 
 
 def main(argv):
+    if argv[:1] == ['_one']: return run_one(Path(argv[1]).resolve())
     if not argv or argv[0] not in ('run', 'check', 'hash'): sys.exit(__doc__)
     paths = [Path(p).resolve() for p in argv[1:]] or notebooks()
     if argv[0] == 'hash':

@@ -40,13 +40,13 @@ def commit() -> str | None:
     except (OSError, subprocess.CalledProcessError): return None
 
 
-def training_facts(experiment: str, seed: int, ckpt: Path, emb, row: dict | None, results: Path) -> dict:
+def training_facts(experiment: str, seed: int, ckpt: Path, emb, row: dict | None, results: Path, command: str | None = None) -> dict:
     "How the weights were trained, for config.json's `hjepa.training` and the model card."
     spec = (yaml.safe_load((ROOT / 'benchmarks/experiments.yaml').read_text()) or {}).get('experiments', {}).get(experiment, {})
     run_result = ckpt.parent / 'result.json'
     res = json.loads(run_result.read_text()) if run_result.is_file() else {}
     facts = {'experiment': experiment, 'seed': seed, 'preset': spec.get('preset'), 'overrides': spec.get('set'),
-             'command': f"python benchmarks/run.py {experiment} --seeds {seed}",
+             'command': command or f"python benchmarks/run.py {experiment} --seeds {seed}",
              'checkpoint': rel(ckpt), 'checkpoint_sha256': file_sha256(ckpt), 'step': emb.metrics.get('step'),
              'epoch': emb.metrics.get('epoch'), 'train_seconds': (row or res).get('train_seconds'),
              'dataset': emb.config.get('data', {}).get('dataset')}
@@ -54,6 +54,7 @@ def training_facts(experiment: str, seed: int, ckpt: Path, emb, row: dict | None
         facts['knn'] = {f"fit {s['fit_images']}": {'level0_k20_top1': s['level0']['knn'], 'last4_k20_top1': s['last4']['knn'],
                                                     'eval_images': s['eval_images']} for s in row['scores']}
         facts['linear'] = {f"fit {s['fit_images']}": {'level0': s['level0']['linear'], 'last4': s['last4']['linear']} for s in row['scores']}
+        facts['run_overrides'] = row.get('overrides')                     # as resolved by run.py (seed, --set, ...)
         facts.update(knn_source=f"{rel(results)} (the row of {experiment} seed {seed}, {row.get('date')})",
                      hardware=row.get('machine'), commit=row.get('commit'), date=row.get('date'))
     else:
@@ -73,12 +74,13 @@ def main(argv=None):
     p.add_argument('--name', default='cifar10-cpu-hour', help="the name `load_pretrained` knows it by")
     p.add_argument('--out', default=str(ROOT / 'hjepa/weights'), help='folder of shipped encoders')
     p.add_argument('--results', default=str(RESULTS))
+    p.add_argument('--command', help='the command that trained it, if not `python benchmarks/run.py EXPERIMENT --seeds SEED`')
     p.add_argument('--debug', action='store_true', help='on an error, show the traceback instead of one line')
     a = p.parse_args(argv)
     ckpt = Path(a.checkpoint or ROOT / f'runs/experiments/{a.experiment}/seed{a.seed}/last.pt')
     emb = load_pretrained(ckpt)
     row = find_row(Path(a.results), a.experiment, a.seed)
-    facts = training_facts(a.experiment, a.seed, ckpt, emb, row, Path(a.results))
+    facts = training_facts(a.experiment, a.seed, ckpt, emb, row, Path(a.results), a.command)
     paths = export_timm(emb, Path(a.out) / a.name, training=facts, overwrite=True)
     for f in paths.values(): f.chmod(0o644)                          # package data: readable by all
     back = load_pretrained(Path(a.out) / a.name)                      # the shipped folder gives the run's embeddings
