@@ -4,6 +4,7 @@
     python benchmarks/speed.py --what step --preset vit-tiny --set levels=2 strategy=multiblock --peak
     python benchmarks/speed.py --what epoch --dtype fp32 bf16         # one real epoch each (and their loss curves)
     python benchmarks/speed.py --what loader --preset quickstart      # loader img/s beside the step fed from it
+    python benchmarks/speed.py --what loader --loaders memory stream webdataset --images 1000 5000 20000 --set img_size=224
     python benchmarks/speed.py --what probe                           # the protocols on CIFAR-10-sized synthetic features
     python benchmarks/speed.py --what probe --checkpoint runs/experiments/cpu-hour/seed0/last.pt
     python benchmarks/speed.py --what eval --checkpoint runs/experiments/cpu-hour/seed0/last.pt --fit 45000
@@ -22,6 +23,11 @@ data_dir unless `--set data_dir=...` says otherwise. Each `--what` puts its figu
           per epoch, img/s, resident memory; the loss curves of the dtypes are compared step by step (one seed:
           the same masks and batches), which says whether bf16 changes the optimisation.
 - loader: the trainer's loader (augmentation included) over `--steps` batches, then the step fed from it.
+          With `--loaders memory stream webdataset --images 1000 5000 20000 --set img_size=224`: CIFAR-10 images upscaled
+          to img_size and re-encoded as JPEG (and as 500-image shards) at run time; each loader in a fresh process over
+          `--steps` batches: img/s with each of `--workers` (and a worker's own decode + crop in one process), the peak
+          memory (the process and its largest worker) at every `--images` size, and two ranks over gloo on the shards
+          (every sample once per epoch, a mid-epoch resume compared with the uninterrupted epoch).
 - probe:  `hjepa.evaluate.run_protocols` (k-NN, linear probe, few-shot, feature quality) on cached features:
           synthetic ones of `--size` (a Gaussian mixture; only the sizes matter), or a checkpoint's on its run data.
 - eval:   `hjepa.evaluate.evaluate` (what benchmarks/run.py scores with) on a checkpoint or a random-init network,
@@ -152,6 +158,7 @@ def what_epoch(cfg, a) -> dict:
 
 
 def what_loader(cfg, a) -> dict:
+    if a.loaders != ['memory'] or a.images: return data_at_scale(cfg, a)
     learn = trainer(cfg, run_data(cfg)[0])
     dev = next(learn.model.parameters()).device
     def batches():
@@ -168,6 +175,98 @@ def what_loader(cfg, a) -> dict:
         out[d] = time_step(ld, lambda: images_of(next(it)), min(a.steps, 10), a.warmup, flops=False)
         out[d]['loader_over_step'] = round(load / out[d]['img_per_s'], 2)
     return out
+
+
+def scale_tree(root: Path, n: int, size: int, seed: int = 0) -> Path:
+    "An ImageFolder tree of `n` CIFAR-10 training images upscaled to `size` px and re-encoded as JPEG (quality 90)."
+    from hjepa.sources import extract_archive, find_images, decode_images
+    from hjepa.stream import write_images
+    cifar = extract_archive(ROOT / load_spec()['defaults']['data_dir'])
+    paths, labels, classes = find_images(cifar / 'train')
+    pick = torch.randperm(len(paths), generator=torch.Generator().manual_seed(seed))[:n].sort().values
+    for i in range(0, n, 1000):                                       # in chunks: memory stays small
+        idx = pick[i:i + 1000]
+        imgs, _ = decode_images([paths[j] for j in idx.tolist()], size)
+        write_images(root, imgs, labels[idx], classes, start=i)
+    return root
+
+
+SHARD = 500   # samples per shard of the generated data
+
+
+def _probe(kind: str, root: str, n: int, size: int, batch: int, steps: int, workers: int, q):
+    "In a fresh process: `kind`'s loader over `n` of the images; img/s over `steps` batches, and the peak memory."
+    import resource as rs
+    torch.set_num_threads(1)                                          # one core's work, as in a DataLoader worker
+    from hjepa.augment import Augment
+    from hjepa.loader import TensorLoader
+    from hjepa.sources import decode_images
+    from hjepa.stream import ImageFiles, StreamLoader, _Batches
+    from hjepa.shards import ShardSet
+    t0, aug = time.perf_counter(), Augment(size)
+    files = ImageFiles.from_folder(Path(root) / 'tree')
+    files = files.subset(torch.randperm(len(files), generator=torch.Generator().manual_seed(0))[:n])
+    if kind == 'memory':                                              # decoded at `size`, as load_imagefolder caches it
+        imgs, _ = decode_images([Path(p.decode()) for p in files.paths], size, 1)
+        dl = TensorLoader(ImageTensors(imgs, files.labels, files.classes), batch, aug)
+    else:
+        src = files if kind == 'stream' else ShardSet.open(str(Path(root) / 'shards' / f'train-{{000000..{n // SHARD - 1:06d}}}.tar'))
+        dl = StreamLoader(src, batch, aug, num_workers=max(workers, 0))
+    setup = time.perf_counter() - t0
+    make = (lambda: _Batches(dl, 0, 0)) if workers < 0 else (lambda: dl)   # < 0: a worker's own work, in this process
+    def cycle():
+        while True: yield from make()
+    it = cycle(); next(it)                                            # start-up and the first batch are not timed
+    t = time.perf_counter()
+    seen = sum(len(b[1]) for _, b in zip(range(steps), it))
+    dt = time.perf_counter() - t
+    it.close()
+    q.put({'img_per_s': round(seen / dt, 1), 'images': n, 'setup_s': round(setup, 1),
+           'peak_rss_mib': round(rs.getrusage(rs.RUSAGE_SELF).ru_maxrss / 1024),
+           'peak_worker_rss_mib': round(rs.getrusage(rs.RUSAGE_CHILDREN).ru_maxrss / 1024)})   # the largest worker
+
+
+def probe(*args) -> dict:
+    "`_probe` in a fresh process (spawned: its peak memory is its own)."
+    import multiprocessing as mp
+    ctx = mp.get_context('spawn'); q = ctx.Queue()
+    p = ctx.Process(target=_probe, args=(*args, q)); p.start()
+    r = q.get(); p.join()
+    return r
+
+
+def data_at_scale(cfg, a) -> dict:
+    "Stream and webdataset loaders beside the in-memory one at `img_size`: img/s per worker, peak memory per dataset size, 2 ranks over gloo."
+    import shutil, torch.multiprocessing as mp
+    from hjepa import shards
+    size, sizes = cfg.model.img_size, sorted(a.images or [1000])
+    if any(n % SHARD or n < 2 * SHARD for n in sizes): raise SystemExit(f"--images must be multiples of {SHARD}, at least {2 * SHARD}")
+    tmp = Path(tempfile.mkdtemp(prefix='hjepa-scale-'))
+    try:
+        t = time.perf_counter()
+        scale_tree(tmp / 'tree', sizes[-1], size)
+        shards.write_shards(tmp / 'tree', tmp / 'shards', shard_size=SHARD, holdout_frac=0)
+        jpeg = sum(p.stat().st_size for p in (tmp / 'tree').rglob('*.jpg'))
+        out = {'data': {'images': sizes[-1], 'px': size, 'jpeg_kib_per_img': round(jpeg / sizes[-1] / 1024, 1),
+                        'generate_s': round(time.perf_counter() - t, 1), 'batch': a.batch, 'steps': a.steps}}
+        for kind in a.loaders:
+            for w in ([0] if kind == 'memory' else [-1, *a.workers]):   # throughput on the smallest set
+                r = probe(kind, str(tmp), sizes[0], size, a.batch, a.steps, w)
+                if w > 0: r['img_per_s_per_worker'] = round(r['img_per_s'] / w, 1)
+                out[kind if kind == 'memory' else f'{kind} ' + ('decode+crop, 1 core' if w < 0 else f'{w} workers')] = r
+            for n in sizes[1:]:                                       # memory as the data grows
+                r = probe(kind, str(tmp), n, size, a.batch, a.steps, 0 if kind == 'memory' else max(a.workers))
+                out[f'{kind} @{n}'] = {k: r[k] for k in ('images', 'img_per_s', 'setup_s', 'peak_rss_mib', 'peak_worker_rss_mib')}
+        if 'webdataset' in a.loaders:                                 # 2 ranks over gloo: every sample once, resume exact
+            B = SHARD // 10                                           # divides a rank's samples: every one is seen
+            t = time.perf_counter()
+            mp.spawn(shards.check_ranks, args=(2, str(tmp / 'init'), str(tmp / 'shards' / f'train-{{000000..{sizes[0] // SHARD - 1:06d}}}.tar'),
+                                               str(tmp / 'ranks.json'), B, size, 1, 3), nprocs=2, join=True)
+            out['gloo 2 ranks'] = json.loads((tmp / 'ranks.json').read_text()) | {'batch': B, 'workers_per_rank': 1,
+                                                                               'seconds': round(time.perf_counter() - t, 1)}
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def model_and_data(cfg, a):
@@ -333,6 +432,10 @@ def main(argv=None):
     p.add_argument('--backends', nargs='+', default=['eager', 'torchscript', 'onnxruntime', 'int8'], help='export, serve')
     p.add_argument('--batch', type=int, help='export: the large batch (64); serve: images per request (1)')
     p.add_argument('--clients', type=int, default=4, help='serve: concurrent clients')
+    p.add_argument('--loaders', nargs='+', default=['memory'], choices=['memory', 'stream', 'webdataset'],
+                   help='loader: side by side on generated CIFAR-10 JPEGs at img_size (default: the run\'s in-memory loader and step)')
+    p.add_argument('--images', nargs='+', type=int, help='loader: dataset sizes for the memory sweep (multiples of 500)')
+    p.add_argument('--workers', nargs='+', type=int, default=[1, 2], help='loader: worker processes (stream, webdataset)')
     p.add_argument('--out', default=str(SPEED), help='the JSON-lines file the figures are appended to')
     a = p.parse_args(argv)
     a.steps = a.steps if a.steps is not None else DEFAULT_STEPS.get(a.what)

@@ -92,6 +92,7 @@ class DataConfig:
     crop_scale: tuple[float, float] = (0.3, 1.0)  # random-resized-crop area range
     flip: bool = True                           # random horizontal flips
     color_jitter: float = 0.0                   # strength; 0: off
+    context_jitter: float = 0.0                 # colour jitter of the context encoder's view only; 0: off
     holdout_frac: float = 0.1                   # fraction kept aside for evaluation
     loader: Literal['memory', 'stream', 'webdataset'] = 'memory'  # 'memory': decoded once into RAM (small data);
                                                 # 'stream': data_dir is an ImageFolder tree, decoded per batch in workers;

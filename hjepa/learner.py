@@ -87,11 +87,12 @@ class Learner:
                  ddp_model: nn.Module | None = None, # DistributedDataParallel wrapper of `model`, if any
                  rank: int = 0,                      # this process, in a distributed run
                  world_size: int = 1,                # processes; `batches` yields this rank's share
+                 context_view: Callable[[Tensor], Tensor] | None = None,  # the context encoder's view (e.g. ContextJitter)
                 ):
         self.model, self.opt, self.batches, self.masker = model, optimizer, batches, masker
         self.total_steps, self.grad_accum, self.clip_grad = total_steps, grad_accum, clip_grad
         self.amp_dtype, self.scaler, self.ddp_model = amp_dtype, scaler, ddp_model
-        self.rank, self.world_size = rank, world_size
+        self.rank, self.world_size, self.context_view = rank, world_size, context_view
         self.callbacks = list(callbacks)
         self.step_idx, self.epoch, self.batch_in_epoch, self.stop = 0, 0, 0, False
         self.momentum, self.grad_norm = 1.0, None
@@ -115,7 +116,7 @@ def one_step(self: Learner, images: Tensor):
     for i, (x, m) in enumerate(chunks):
         sync = self.ddp_model is None or i == len(chunks) - 1                    # all-reduce on the last one only
         with contextlib.nullcontext() if sync else self.ddp_model.no_sync():
-            out = forward_backward(net, x, m, self.amp_dtype, self.grad_accum, self.scaler)   # 2-3.
+            out = forward_backward(net, x, m, self.amp_dtype, self.grad_accum, self.scaler, self.context_view)   # 2-3.
         loss_sum = loss_sum + out['loss'].detach() / self.grad_accum
         level_sums = level_sums + torch.stack(out['level_losses']) / self.grad_accum
     self.grad_norm = optimizer_step(self.model, self.opt, self.momentum, self.clip_grad, self.scaler)  # 4.

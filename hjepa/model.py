@@ -9,7 +9,7 @@ __all__ = ['pool_level', 'level_features', 'gather_targets', 'HJEPA', 'training_
 # %% ../nbs/04_model.ipynb #5e0e2059
 import contextlib
 import copy
-from typing import Literal, Sequence, get_args
+from typing import Callable, Literal, Sequence, get_args
 import torch
 import torch.nn.functional as F
 from fastcore.basics import patch
@@ -125,7 +125,11 @@ def training_attention(device_type: str):
 
 # %% ../nbs/04_model.ipynb #f512a743
 @patch
-def forward(self: HJEPA, images: Tensor, masks: Masks) -> dict:
+def forward(self: HJEPA,
+            images: Tensor,                            # [B, 3, H, W]: the target encoder's view
+            masks: Masks,
+            context_images: Tensor | None = None,      # [B, 3, H, W]: the context encoder's view (default: `images`)
+           ) -> dict:
     "Loss of one batch: `{'loss', 'level_losses', 'context', 'embedding'}` (the last two detached, for metrics)."
     if masks.levels != self.levels:
         raise ValueError(f"masks have {masks.levels} levels but the model has {self.levels}; "
@@ -133,7 +137,8 @@ def forward(self: HJEPA, images: Tensor, masks: Masks) -> dict:
     targets = self.targets(images, masks)                                # [B, n_l, T_l, D] per level
     valid = masks.context_valid                                          # [B, K] or None
     with training_attention(images.device.type):
-        context = self.context_encoder(images, masks.context, valid=valid)   # [B, K, D]
+        seen = images if context_images is None else context_images
+        context = self.context_encoder(seen, masks.context, valid=valid)   # [B, K, D]
         preds = self.predictor(context, masks.context, masks.targets, valid)   # [B, n_l, T_l, D] per level
     loss, per_level = hierarchy_loss([p.float() for p in preds], targets, self.weights, self.loss_kind)
     z = context.float().mean(1) if valid is None else (context.float() * valid[..., None]).sum(1) / valid.sum(1, keepdim=True)
@@ -210,10 +215,12 @@ def forward_backward(net: nn.Module,                     # the `HJEPA` (or its D
                      amp_dtype: torch.dtype | None = None,   # e.g. torch.bfloat16
                      grad_accum: int = 1,                # micro-batches per optimiser step: the loss is divided by it
                      scaler: torch.amp.GradScaler | None = None,  # fp16 on CUDA
+                     context_view: Callable[[Tensor], Tensor] | None = None,  # the context encoder's view of `images`
                     ) -> dict:                           # the forward's outputs
     "Steps 1–3: targets, context and predictions, loss; backpropagate it."
+    seen = None if context_view is None else context_view(images)
     with torch.autocast(images.device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
-        out = net(images, masks)                         # 1. targets  2. context + predictions  3. loss
+        out = net(images, masks, seen)                   # 1. targets  2. context + predictions  3. loss
     loss = out['loss'] / grad_accum
     (scaler.scale(loss) if scaler else loss).backward()
     return out

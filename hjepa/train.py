@@ -17,7 +17,7 @@ from .config import (RunConfig, PRESETS, preset, ConfigError, to_dict, save_yaml
                           make_masker)
 from .data import ImageTensors
 from .datasets import run_data
-from .augment import Augment
+from .augment import Augment, ContextJitter
 from .loader import TensorLoader
 from .model import param_groups
 from .checkpoint import CheckpointManager
@@ -65,7 +65,8 @@ def build(cfg: RunConfig, train: ImageTensors, callbacks=(), progress: bool = Tr
     cbs = [*budget, sched, NaNGuard(), CollapseMonitor(every=r.log_every), *main_only, *callbacks]
     masker = AheadMasker(make_masker(cfg, model)) if r.masks_ahead else make_masker(cfg, model)
     learn = Learner(model, opt, loader, masker, total, cbs, o.grad_accum, o.clip_grad,
-                    autocast_dtype(o.amp, device), scaler, wrap_ddp(model, device) if world > 1 else None, rank, world)
+                    autocast_dtype(o.amp, device), scaler, wrap_ddp(model, device) if world > 1 else None, rank, world,
+                    context_view=ContextJitter(cfg.data.context_jitter) if cfg.data.context_jitter else None)
     learn.manager = manager
     return learn
 
