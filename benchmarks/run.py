@@ -35,14 +35,18 @@ SPEC = ROOT / 'benchmarks/experiments.yaml'
 RESULTS = ROOT / 'benchmarks/results/experiments.jsonl'
 
 
-def score(model, cfg, train_data, held, fit: int, floors: bool) -> dict:
+PROTOCOLS = ('knn', 'linear', 'quality')
+
+def score(model, cfg, train_data, held, fit: int, floors: bool, probe: dict | None = None,
+          protocols=PROTOCOLS) -> dict:
     "The library's evaluation at one fit size, reduced to a row's numbers: the one place that reads the report's layout."
-    rep = evaluate(model, cfg, train_data, held, protocols=('knn', 'linear', 'quality'), floors=floors, max_train=fit, last_k=4,
-                   seed=cfg.run.seed)                         # the run's seed: its random-init floor, the probe's split
+    rep = evaluate(model, cfg, train_data, held, protocols=protocols, floors=floors, max_train=fit, last_k=4,
+                   seed=cfg.run.seed, **(probe or {}))      # the run's seed: its random-init floor, the probe's split
     rows, sizes = rep['rows'], rep.get('data') or {}
-    pick = lambda r: {'knn': r['knn']['k20']['top1'], 'linear': r['linear']['top1'], 'rankme': r['quality']['rankme']}
+    pick = lambda r: {'knn': r['knn']['k20']['top1'], 'linear': r['linear']['top1'] if 'linear' in r else None,
+                      'rankme': r['quality']['rankme'] if 'quality' in r else None}
     out = {'fit_images': sizes.get('fit_images', min(fit, len(train_data))), 'eval_images': sizes.get('eval_images', len(held)),
-           'level0': pick(rows['learned/level0']), 'last4': pick(rows['learned/last4'])}
+           'level0': pick(rows['learned/level0']), 'last4': pick(rows['learned/last4']), 'probe': rep['probe']}
     if floors: out['floors'] = {k: pick(rows[k]) for k in ('random_init/level0', 'random_init/last4', 'pixels')}
     return out
 
@@ -155,7 +159,8 @@ def run_job(job: dict, mode: str, progress: bool = True) -> dict:
         model, train_data, held = res['learner'].model, res['train'], res['held']
     peak = round(torch.cuda.max_memory_allocated() / 2**30, 2) if dev == 'cuda' and mode != 'score' else None
     t = time.perf_counter()
-    scores = [score(model, cfg, train_data, held, fit, job['floors']) for fit in job['fit']]
+    scores = [score(model, cfg, train_data, held, fit, job['floors'], job.get('probe'), job.get('protocols', PROTOCOLS))
+              for fit in job['fit']]
     steps, secs = res.get('steps'), res.get('train_seconds')
     try: run_dir = str(out.relative_to(ROOT))
     except ValueError: run_dir = str(out)
@@ -177,8 +182,9 @@ def logged_job(job: dict, mode: str) -> dict:
 
 
 def summary(row: dict) -> str:
-    return '; '.join(f"fit {s['fit_images']}: k-NN {s['level0']['knn']:.1f}, linear {s['level0']['linear']:.1f}, "
-                     f"last-4 linear {s['last4']['linear']:.1f}" for s in row['scores'])
+    f = lambda v: '-' if v is None else f'{v:.1f}'
+    return '; '.join(f"fit {s['fit_images']}: k-NN {f(s['level0']['knn'])}, linear {f(s['level0']['linear'])}, "
+                     f"last-4 linear {f(s['last4']['linear'])}" for s in row['scores'])
 
 
 def main(argv=None):
@@ -192,6 +198,10 @@ def main(argv=None):
     p.add_argument('--jobs', type=int, help="runs at a time, one thread each (default: the group's, else 1)")
     p.add_argument('--resume', action='store_true', help='continue unfinished runs instead of skipping them')
     p.add_argument('--score-only', action='store_true', help='score finished runs again, train nothing')
+    p.add_argument('--fit', nargs='+', type=int, help="probe fit sizes instead of the experiment's")
+    p.add_argument('--protocols', nargs='+', choices=PROTOCOLS, help='score with these protocols only (default: all three)')
+    p.add_argument('--probe', action='extend', nargs='+', default=[], metavar='KEY=VALUE',
+                   help='what is probed, as hjepa.evaluate.evaluate takes it: side=target|context, final_norm=..., centre=...')
     p.add_argument('--results', default=str(RESULTS), help='the JSON-lines file rows are appended to')
     p.add_argument('--spec', default=str(SPEC))
     p.add_argument('--list', action='store_true', help='list the experiments and groups')
@@ -205,6 +215,10 @@ def main(argv=None):
         return
     if not a.names: p.error('name at least one experiment or group (see --list)')
     jobs = plan(spec, a.names, a.seeds, a.budget, sets_dict(a.set), a.data_dir, a.root, a.jobs)
+    for j in jobs:
+        if a.fit: j['fit'] = a.fit
+        if a.protocols: j['protocols'] = tuple(a.protocols)
+        if a.probe: j['probe'] = sets_dict(a.probe)
     todo = []
     for j in jobs:
         act, why = action(j, a.resume, a.score_only)

@@ -8,6 +8,7 @@ __all__ = ['Sample', 'write_images', 'decode_rgb', 'random_resized_crop', 'Sourc
 # %% ../nbs/05f_stream.ipynb #79d92f3e
 import io
 import math
+import multiprocessing as mp
 import os
 import warnings
 from dataclasses import dataclass, replace
@@ -208,8 +209,9 @@ def __iter__(self: StreamLoader):
     if self._resume is not None and self._resume[0] == epoch: start = self._resume[1]
     self._resume, self.epoch, self.position = None, epoch + 1, start
     for _ in range(start): yield None                               # the learner skips these batches unread
-    workers = DataLoader(_Batches(self, epoch, start), batch_size=None, num_workers=self.num_workers,
-                         pin_memory=self.device.type == 'cuda')
+    fork = self.num_workers and 'fork' in mp.get_all_start_methods()   # forked workers start in ms (a spawned process's
+    workers = DataLoader(_Batches(self, epoch, start), batch_size=None, num_workers=self.num_workers,   # default: spawn)
+                         pin_memory=self.device.type == 'cuda', multiprocessing_context='fork' if fork else None)
     for b, (x, y, bad) in enumerate(workers, start):
         self.bad, self.seen, self.position = self.bad + bad, self.seen + len(y), b + 1
         self.check_bad()

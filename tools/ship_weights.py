@@ -4,6 +4,7 @@ config.json with how it was trained, README.md model card), loadable offline as 
     python tools/ship_weights.py cpu-hour-vh                      # runs/experiments/cpu-hour-vh/seed0/last.pt
     python tools/ship_weights.py cpu-hour-vh --seed 1 --name cifar10-cpu-hour
     python tools/ship_weights.py quickstart --checkpoint /tmp/q/last.pt --out /tmp/weights   # any checkpoint
+    python tools/ship_weights.py cpu-hour-vh --push hjepa/cifar10-cpu-hour      # and publish it on the Hub
 
 The card's k-NN comes from the experiment's row in benchmarks/results/experiments.jsonl (`python benchmarks/run.py
 <experiment>` appends it after scoring); without a row it says where the number will come from. Refresh the
@@ -15,7 +16,7 @@ from pathlib import Path
 import torch
 import yaml
 from hjepa.inference import load_pretrained, HUB_FILES
-from hjepa.export import export_timm
+from hjepa.export import export_timm, push_to_hub
 from hjepa.utils import file_sha256, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +76,7 @@ def main(argv=None):
     p.add_argument('--out', default=str(ROOT / 'hjepa/weights'), help='folder of shipped encoders')
     p.add_argument('--results', default=str(RESULTS))
     p.add_argument('--command', help='the command that trained it, if not `python benchmarks/run.py EXPERIMENT --seeds SEED`')
+    p.add_argument('--push', metavar='ORG/NAME', help='also upload it to this Hugging Face Hub repo (needs a token: huggingface-cli login)')
     p.add_argument('--debug', action='store_true', help='on an error, show the traceback instead of one line')
     a = p.parse_args(argv)
     ckpt = Path(a.checkpoint or ROOT / f'runs/experiments/{a.experiment}/seed{a.seed}/last.pt')
@@ -91,6 +93,7 @@ def main(argv=None):
     size = sum(p.stat().st_size for p in paths.values())
     print(f"wrote {rel(Path(a.out) / a.name)}: {', '.join(HUB_FILES.values())}, {n:,} parameters, {size / 1e6:.2f} MB; "
           f"step {facts['step']}; k-NN {'from ' + facts['knn_source'] if row else 'pending (no scored row yet)'}")
+    if a.push: print(f"pushed to {push_to_hub(emb, a.push, training=facts)}")
     return paths
 
 
