@@ -241,6 +241,32 @@ def probe(*args) -> dict:
     return r
 
 
+def decoders(paths: list[Path]) -> dict:
+    "ms per image, one thread: torchvision's decode_jpeg (the streaming loader's) against PIL, on the same JPEG bytes."
+    import numpy as np
+    from PIL import Image
+    from hjepa.stream import decode_rgb
+    data, r, threads = [p.read_bytes() for p in paths], {}, torch.get_num_threads()
+    torch.set_num_threads(1)
+    for name, f in (('torchvision_ms', decode_rgb),
+                    ('pil_ms', lambda b: torch.from_numpy(np.array(Image.open(io.BytesIO(b)).convert('RGB'))))):
+        f(data[0]); t = time.perf_counter()
+        for b in data: f(b)
+        r[name] = round(1e3 * (time.perf_counter() - t) / len(data), 3)
+    from torchvision.io import encode_jpeg                          # ImageNet's typical 500 x 375, same pictures
+    from hjepa.stream import random_resized_crop
+    big = [encode_jpeg(torch.nn.functional.interpolate(decode_rgb(b)[None].float(), (375, 500), mode='bilinear')[0]
+                       .round().clamp(0, 255).byte(), quality=90).numpy().tobytes() for b in data[:100]]
+    g = torch.Generator().manual_seed(0)
+    for name, d in (('decode_crop_ms', data), ('decode_crop_500x375_ms', big)):
+        t = time.perf_counter()
+        for b in d: random_resized_crop(decode_rgb(b), 224, generator=g)
+        r[name] = round(1e3 * (time.perf_counter() - t) / len(d), 3)
+    r['kib_500x375'] = round(sum(map(len, big)) / len(big) / 1024, 1)
+    torch.set_num_threads(threads)
+    return r | {'images': len(data)}
+
+
 def data_at_scale(cfg, a) -> dict:
     "Stream and webdataset loaders beside the in-memory one at `img_size`: img/s per worker, peak memory per dataset size, 2 ranks over gloo."
     import shutil, torch.multiprocessing as mp
@@ -255,6 +281,7 @@ def data_at_scale(cfg, a) -> dict:
         jpeg = sum(p.stat().st_size for p in (tmp / 'tree').rglob('*.jpg'))
         out = {'data': {'images': sizes[-1], 'px': size, 'jpeg_kib_per_img': round(jpeg / sizes[-1] / 1024, 1),
                         'generate_s': round(time.perf_counter() - t, 1), 'batch': a.batch, 'steps': a.steps}}
+        out['decoders'] = decoders(sorted((tmp / 'tree').rglob('*.jpg'))[:300])
         for kind in a.loaders:
             for w in ([0] if kind == 'memory' else [-1, *a.workers]):   # throughput on the smallest set
                 r = probe(kind, str(tmp), sizes[0], size, a.batch, a.steps, w)

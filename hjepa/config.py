@@ -69,7 +69,8 @@ class OptimConfig:
     epochs: int = 100
     batch_size: int = 128
     lr: float = 5e-4                            # peak learning rate, after warm-up
-    min_lr: float = 1e-6                        # learning rate at step 0 and at the end of the cosine
+    min_lr: float = 1e-6                        # learning rate at the end of the cosine (and at step 0 by default)
+    start_lr: float | None = None               # learning rate at step 0, the warm-up's start; None: min_lr
     warmup_epochs: int = 10
     weight_decay: float = 0.04                  # cosine from this ...
     final_weight_decay: float = 0.4             # ... to this (I-JEPA)
@@ -217,6 +218,7 @@ def _train_rules(c: RunConfig):
     for name in ('epochs', 'batch_size', 'grad_accum'): yield getattr(o, name) >= 1, f'optim.{name}', "must be >= 1"
     yield o.lr > 0, 'optim.lr', 'must be positive'
     yield 0 <= o.min_lr <= o.lr, 'optim.min_lr', f"must be in [0, lr] = [0, {o.lr}]"
+    yield o.start_lr is None or 0 <= o.start_lr <= o.lr, 'optim.start_lr', f"must be in [0, lr] = [0, {o.lr}], or None for min_lr"
     yield 0 <= o.warmup_epochs <= o.epochs, 'optim.warmup_epochs', f"must be in [0, epochs] = [0, {o.epochs}]"
     yield o.weight_decay >= 0, 'optim.weight_decay', "must be >= 0"
     yield o.final_weight_decay >= 0, 'optim.final_weight_decay', "must be >= 0"

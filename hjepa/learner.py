@@ -147,9 +147,9 @@ def fit(self: Learner, steps: int | None = None):
     return self
 
 # %% ../nbs/08_learner.ipynb #4e142186
-def lr_at(step: int, total: int, warmup: int, base: float, min: float) -> float:
-    "Learning rate at `step`: linear warm-up from `min` to `base` over `warmup` steps, then cosine to `min` at `total`."
-    if step < warmup: return min + (base - min) * step / warmup
+def lr_at(step: int, total: int, warmup: int, base: float, min: float, start: float | None = None) -> float:
+    "Learning rate at `step`: linear warm-up from `start` (default `min`) to `base` over `warmup` steps, then cosine to `min` at `total`."
+    if step < warmup: return (min if start is None else start) + (base - (min if start is None else start)) * step / warmup
     t = (step - warmup) / (total - warmup) if total > warmup else 1.0
     return min + (base - min) * 0.5 * (1 + math.cos(math.pi * (t if t < 1 else 1.0)))
 
@@ -171,7 +171,7 @@ def schedules_at(o: OptimConfig,          # the run's optimiser settings
     "Learning rate, weight decay and EMA momentum at optimiser step `step`."
     warmup = o.warmup_epochs * steps_per_epoch
     if o.budget_minutes: warmup = min(warmup, total_steps // 10)
-    return {'lr': lr_at(step, total_steps, warmup, o.lr, o.min_lr),
+    return {'lr': lr_at(step, total_steps, warmup, o.lr, o.min_lr, o.start_lr),
             'weight_decay': wd_at(step, total_steps, o.weight_decay, o.final_weight_decay),
             'momentum': momentum_at(step, total_steps, o.ema_start, o.ema_end)}
 
