@@ -337,12 +337,12 @@ PRESETS: dict[str, dict] = {
                     'ema_start': 0.99, 'ema_end': 0.999, 'vicreg_weight': 1.0},
     # I-JEPA's ImageNet-1k recipe (Assran et al. 2023; facebookresearch/ijepa configs/in1k_vith14_ep300.yaml): ViT-H/14
     # at 224 px, predictor 384 wide x 12 deep, 4 target blocks, batch 2048 (global: 128 x 16 GPUs), 300 epochs,
-    # lr 1e-3 after 40 warm-up epochs (I-JEPA warms up from 2e-4; hjepa warms up from min_lr), cosine to 1e-6,
+    # lr 1e-3 after 40 warm-up epochs from 2e-4, cosine to 1e-6,
     # wd 0.04 -> 0.4, EMA 0.996 -> 1, crops (0.3, 1) without flips, bf16; the shards from `hjepa_shard`
     'imagenet1k-vith14': {'encoder': 'vit_huge_patch14_224', 'img_size': 224, 'patch_size': 14, 'levels': 1,
                           'predictor_dim': 384, 'predictor_depth': 12, 'strategy': 'multiblock', 'n_targets': [4],
                           'min_keep': 10, 'batch_size': 2048, 'epochs': 300, 'warmup_epochs': 40, 'lr': 1e-3,
-                          'min_lr': 1e-6, 'weight_decay': 0.04, 'final_weight_decay': 0.4, 'ema_start': 0.996,
+                          'start_lr': 2e-4, 'min_lr': 1e-6, 'weight_decay': 0.04, 'final_weight_decay': 0.4, 'ema_start': 0.996,
                           'ema_end': 1.0, 'amp': 'bf16', 'dataset': 'imagefolder', 'loader': 'webdataset',
                           'crop_scale': [0.3, 1.0], 'flip': False, 'num_workers': 10, 'checkpoint_every': 1},
     # ImageNet-100 (126,689 training images) with ViT-B/16 and 2 levels, streamed from an ImageFolder tree; not tuned:
