@@ -9,7 +9,7 @@ made by this script instead and .ci/run checks it is up to date:
 
 Rules: markdown cells are copied as they are; code cells become ```python
 blocks with their `#| ...` directive lines removed, and their text outputs (if
-any) follow in plain ``` blocks. Cells with `#| hide` are skipped, `#| echo:
+any; not stderr, where warnings go) follow in plain ``` blocks. Cells with `#| hide` are skipped, `#| echo:
 false` drops a cell's source and `#| output: false` its outputs. Relative links
 to notebooks and images (`00_masks.ipynb`, `images/masks.png`) are pointed into `nbs/` so they work
 on GitHub as well as in the notebook and on the docs site.
@@ -43,6 +43,7 @@ def _directives(src):
 def _outputs(cell):
     res = []
     for o in cell.get('outputs', []):
+        if o.get('output_type') == 'stream' and o.get('name') == 'stderr': continue   # warnings are not README text
         if o.get('output_type') == 'stream': txt = o.get('text', '')
         else: txt = o.get('data', {}).get('text/plain', '')
         txt = ''.join(txt) if isinstance(txt, list) else txt
