@@ -111,10 +111,18 @@ class HJEPA(nn.Module):
 # %% ../nbs/04_model.ipynb #374fdbd2
 @patch
 @torch.no_grad()
-def targets(self: HJEPA, images: Tensor, masks: Masks) -> list[Tensor]:
+def target_features(self: HJEPA, images: Tensor) -> list[Tensor]:
+    "Per level `[B, N_l, D]`: the target encoder's normalised, pooled features of every cell."
+    return [normalise_targets(f) for f in level_features(self.target_encoder, images, self.grid, self.level_blocks)]
+
+@patch
+@torch.no_grad()
+def targets(self: HJEPA, images: Tensor, masks: Masks,
+            feats: list[Tensor] | None = None,   # per level `[B, N_l, D]` normalised features, if already computed
+           ) -> list[Tensor]:
     "Per level `[B, n_l, T_l, D]`: normalised, pooled target-encoder features of the target blocks."
-    feats = level_features(self.target_encoder, images, self.grid, self.level_blocks)   # [B, N_l, D] per level
-    return [gather_targets(normalise_targets(f), t) for f, t in zip(feats, masks.targets)]
+    if feats is None: feats = self.target_features(images)
+    return [gather_targets(f, t) for f, t in zip(feats, masks.targets)]
 
 # %% ../nbs/04_model.ipynb #fdf138ab
 def training_attention(device_type: str):
@@ -134,7 +142,8 @@ def forward(self: HJEPA,
     if masks.levels != self.levels:
         raise ValueError(f"masks have {masks.levels} levels but the model has {self.levels}; "
                          f"draw them with model.make_masker()")
-    targets = self.targets(images, masks)                                # [B, n_l, T_l, D] per level
+    feats = self.target_features(images)                                 # [B, N_l, D] per level, one pass
+    targets = self.targets(images, masks, feats)                         # [B, n_l, T_l, D] per level
     valid = masks.context_valid                                          # [B, K] or None
     with training_attention(images.device.type):
         seen = images if context_images is None else context_images
@@ -146,20 +155,18 @@ def forward(self: HJEPA,
     if self.vicreg_weight > 0:                                           # on per-image embeddings [B, D]
         var, cov = vicreg_terms(z if self.projector is None else self.projector(z))
         loss = loss + self.vicreg_weight * (var + cov / 25)              # VICReg's 25:1 ratio
-    if self.global_weight > 0: loss = loss + self.global_weight * self.global_term(images, z, out)
+    if self.global_weight > 0: loss = loss + self.global_weight * self.global_term(feats[0], z, out)
     return {'loss': loss, **out}
 
 # %% ../nbs/04_model.ipynb #7ae9c735
 @patch
 def global_term(self: HJEPA,
-                images: Tensor,               # [B, 3, H, W]
+                feats: Tensor,                # [B, N, D] normalised level-0 target features (`target_features`)
                 z: Tensor,                    # [B, D] per-image context embedding
                 out: dict | None = None,      # if given, gets 'global_loss'
                ) -> Tensor:                   # scalar
     "Loss of predicting the target encoder's normalised image feature from the context embedding."
-    with torch.no_grad():
-        f = level_features(self.target_encoder, images, self.grid, self.level_blocks[:1])[0]   # [B, N, D]
-        target = normalise_targets(normalise_targets(f).mean(1)).float()                      # [B, D]
+    target = normalise_targets(feats.mean(1)).float()                  # [B, D]
     loss = level_loss(self.global_head(z)[:, None].float(), target[:, None], self.loss_kind)
     if out is not None: out['global_loss'] = loss.detach()
     return loss
