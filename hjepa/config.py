@@ -52,6 +52,8 @@ class MaskingConfig:
     candidates: int = 16                        # placements tried per sample
     context_cut: ContextCut = 'min'             # 'min': the batch keeps its poorest sample's count; 'pad': all
     level_scales: tuple[tuple[float, float], ...] | None = None   # target scale per level; None: target_scale
+    context_crops: int = 0                      # extra square context crops per image, for the image-level term (0: none)
+    context_crop_scale: tuple[float, float] = (0.25, 0.4)   # crop area / grid area
 
 # %% ../nbs/06_config.ipynb #98401aa3
 @dataclass
@@ -210,6 +212,9 @@ def _model_rules(c: RunConfig):
     yield k.min_keep >= 1, 'masking.min_keep', "must be >= 1"
     yield k.candidates >= 1, 'masking.candidates', "must be >= 1"
     yield L.vicreg_weight >= 0, 'loss.vicreg_weight', "must be >= 0"
+    yield k.context_crops >= 0, 'masking.context_crops', "must be >= 0"
+    yield k.context_crops == 0 or L.global_weight > 0, 'masking.context_crops', \
+        f"needs loss.global_weight > 0 (= {L.global_weight}): crops feed only the image-level term"
 
 # %% ../nbs/06_config.ipynb #6cc39a47
 def _train_rules(c: RunConfig):

@@ -142,11 +142,14 @@ def forward(self: HJEPA,
     if masks.levels != self.levels:
         raise ValueError(f"masks have {masks.levels} levels but the model has {self.levels}; "
                          f"draw them with model.make_masker()")
+    if masks.crops is not None and self.global_head is None:
+        raise ValueError("masks have context crops, which only the image-level term reads, but the model has "
+                         "global_weight = 0; set global_weight > 0, or draw masks with context_crops=0")
     feats = self.target_features(images)                                 # [B, N_l, D] per level, one pass
     targets = self.targets(images, masks, feats)                         # [B, n_l, T_l, D] per level
     valid = masks.context_valid                                          # [B, K] or None
+    seen = images if context_images is None else context_images
     with training_attention(images.device.type):
-        seen = images if context_images is None else context_images
         context = self.context_encoder(seen, masks.context, valid=valid)   # [B, K, D]
         preds = self.predictor(context, masks.context, masks.targets, valid)   # [B, n_l, T_l, D] per level
     loss, per_level = hierarchy_loss([p.float() for p in preds], targets, self.weights, self.loss_kind)
@@ -155,21 +158,35 @@ def forward(self: HJEPA,
     if self.vicreg_weight > 0:                                           # on per-image embeddings [B, D]
         var, cov = vicreg_terms(z if self.projector is None else self.projector(z))
         loss = loss + self.vicreg_weight * (var + cov / 25)              # VICReg's 25:1 ratio
-    if self.global_weight > 0: loss = loss + self.global_weight * self.global_term(feats[0], z, out)
+    if self.global_weight > 0:                                           # the context's embedding and each crop's
+        views = z if masks.crops is None else torch.cat([z[:, None], self.crop_embeddings(seen, masks.crops)], 1)
+        loss = loss + self.global_weight * self.global_term(feats[0], views, out)
     return {'loss': loss, **out}
 
 # %% ../nbs/04_model.ipynb #7ae9c735
 @patch
 def global_term(self: HJEPA,
                 feats: Tensor,                # [B, N, D] normalised level-0 target features (`target_features`)
-                z: Tensor,                    # [B, D] per-image context embedding
+                z: Tensor,                    # [B, D] per-image context embedding, or [B, m, D]: m views per image
                 out: dict | None = None,      # if given, gets 'global_loss'
                ) -> Tensor:                   # scalar
-    "Loss of predicting the target encoder's normalised image feature from the context embedding."
-    target = normalise_targets(feats.mean(1)).float()                  # [B, D]
-    loss = level_loss(self.global_head(z)[:, None].float(), target[:, None], self.loss_kind)
+    "Loss of predicting the target encoder's normalised image feature from each view's embedding (mean over views)."
+    pred = self.global_head(z)[:, None] if z.dim() == 2 else self.global_head(z)   # [B, m, D]
+    target = normalise_targets(feats.mean(1)).float()[:, None]          # [B, 1, D]
+    loss = level_loss(pred.float(), target.expand_as(pred), self.loss_kind)
     if out is not None: out['global_loss'] = loss.detach()
     return loss
+
+@patch
+def crop_embeddings(self: HJEPA,
+                    images: Tensor,           # [B, 3, H, W]: the context encoder's view
+                    crops: Tensor,            # [B, n_c, T_c] level-0 patch indices (`Masks.crops`)
+                   ) -> Tensor:               # [B, n_c, D]
+    "The context encoder's mean embedding of each context crop, every crop encoded on its own."
+    B, n, _ = crops.shape
+    with training_attention(images.device.type):
+        h = self.context_encoder(images.repeat_interleave(n, 0), crops.flatten(0, 1))   # [B·n_c, T_c, D]
+    return h.float().mean(1).unflatten(0, (B, n))
 
 # %% ../nbs/04_model.ipynb #e64b80b7
 @patch
