@@ -288,19 +288,25 @@ def draw_masks(images: Tensor,       # [B, 3, H_img, W_img] images in [0, 1]
                grid: tuple[int, int],  # level-0 patch grid
                n: int = 4,           # images to show
                ):
-    "One row per image: the context, then the target blocks of every level."
+    "One row per image: the context, the target blocks of every level, then the context crops (if any)."
     import matplotlib.pyplot as plt
     from matplotlib import colormaps
     n, L = min(n, images.shape[0]), masks.levels
-    fig, axs = plt.subplots(n, 1 + L, figsize=(2.2 * (1 + L), 2.2 * n), squeeze=False)
+    C = 0 if masks.crops is None else masks.crops.shape[1]
+    fig, axs = plt.subplots(n, 1 + L + C, figsize=(2.2 * (1 + L + C), 2.2 * n), squeeze=False)
     H, W = grid
     ph, pw = images.shape[-2] // H, images.shape[-1] // W
+    def seen_only(img, idx):                               # the image where `idx` is, pale grey elsewhere
+        seen = indices_to_mask(idx.cpu(), H * W).view(H, W)
+        seen = seen.repeat_interleave(ph, 0).repeat_interleave(pw, 1)[..., None]
+        return img * seen + 0.85 * ~seen
     for i in range(n):
         img = images[i].permute(1, 2, 0).clamp(0, 1).cpu()
-        seen = indices_to_mask(masks.context[i].cpu(), H * W).view(H, W)
-        seen = seen.repeat_interleave(ph, 0).repeat_interleave(pw, 1)[..., None]
-        axs[i, 0].imshow(img * seen + 0.85 * ~seen)
+        axs[i, 0].imshow(seen_only(img, masks.context[i]))
         axs[0, 0].set_title(f'context ({masks.context.shape[1]} patches)')
+        for j in range(C):
+            axs[i, 1 + L + j].imshow(seen_only(img, masks.crops[i, j]))
+            axs[0, 1 + L + j].set_title(f'crop {j + 1} ({masks.crops.shape[2]} patches)')
         for l, t in enumerate(masks.targets):
             f, ax = 2 ** l, axs[i, 1 + l]
             ax.imshow(img * 0.35 + 0.65)
