@@ -36,6 +36,7 @@ class ModelConfig:
     target_layers: tuple[int, ...] | None = None  # encoder block per level; None: the last block
     drop_path: float = 0.0
     target_avg: int = 1                         # targets: the mean of this many blocks' normalised outputs
+    pad_groups: int = 1                         # context_cut='pad': encode in this many groups of similar context size (less padding, same result)
     encoder_kwargs: dict = field(default_factory=dict)  # timm overrides, e.g. {'embed_dim': 32, 'depth': 1}
 
 # %% ../nbs/06_config.ipynb #e9610ae9
@@ -209,6 +210,7 @@ def _model_rules(c: RunConfig):
     yield m.target_layers is None or len(m.target_layers) == m.levels, 'model.target_layers', \
         f"needs one encoder block per level ({m.levels})"
     yield 0 <= m.drop_path < 1, 'model.drop_path', "must be in [0, 1)"
+    yield m.pad_groups >= 1, 'model.pad_groups', "must be >= 1"
     yield k.min_keep >= 1, 'masking.min_keep', "must be >= 1"
     yield k.candidates >= 1, 'masking.candidates', "must be >= 1"
     yield L.vicreg_weight >= 0, 'loss.vicreg_weight', "must be >= 0"

@@ -75,6 +75,7 @@ class HJEPA(nn.Module):
                  target_avg: int = 1,                    # each level's target: the mean of this many blocks, ending at its own
                  vicreg_projector: int = 0,              # VICReg on a 2-layer projector of this width (0: on the embedding)
                  global_weight: float = 0.0,             # weight of the image-level prediction term (0: off)
+                 pad_groups: int = 1,                    # padded batches: encode in this many groups of similar context size
                  **encoder_kwargs,                       # e.g. embed_dim/depth/num_heads overrides for timm
                 ):
         super().__init__()
@@ -92,6 +93,8 @@ class HJEPA(nn.Module):
         if not 1 <= target_avg <= self.context_encoder.depth:
             raise ValueError(f"target_avg must be in [1, encoder depth = {self.context_encoder.depth}], got {target_avg}")
         self.vicreg_weight, self.target_avg, self.global_weight = vicreg_weight, target_avg, global_weight
+        if pad_groups < 1: raise ValueError(f"pad_groups must be >= 1, got {pad_groups}")
+        self.pad_groups = pad_groups
         mlp = lambda n: nn.Sequential(nn.Linear(D, n), nn.GELU(), nn.Linear(n, n))
         self.projector = mlp(vicreg_projector) if vicreg_projector else None      # VICReg acts on its output
         self.global_head = nn.Sequential(nn.Linear(D, D), nn.GELU(), nn.Linear(D, D)) if global_weight else None
@@ -131,6 +134,30 @@ def training_attention(device_type: str):
         return sdpa_kernel([SDPBackend.MATH])
     return contextlib.nullcontext()
 
+# %% ../nbs/04_model.ipynb #0d1e918e
+@patch
+def context_and_predictions(self: HJEPA,
+                            seen: Tensor,                  # [B, 3, H, W]: the context encoder's view
+                            masks: Masks,
+                           ) -> tuple[Tensor, list[Tensor]]:   # [B, K, D] context, per level [B, n_l, T_l, D]
+    "Context embeddings and per-level predictions; a padded batch in `pad_groups` groups of similar context size."
+    valid = masks.context_valid
+    with training_attention(seen.device.type):
+        if valid is None or self.pad_groups == 1:
+            context = self.context_encoder(seen, masks.context, valid=valid)
+            return context, self.predictor(context, masks.context, masks.targets, valid)
+        counts, K = valid.sum(1), masks.context.shape[1]
+        order = counts.argsort()                                   # poorest first; own patches lead each row
+        ctx, preds = [], []
+        for idx in order.chunk(self.pad_groups):
+            k = int(counts[idx].max())                             # this group's richest sample
+            keep, v = masks.context[idx, :k], valid[idx, :k]
+            c = self.context_encoder(seen[idx], keep, valid=v)    # [b, k, D]
+            preds.append(self.predictor(c, keep, [t[idx] for t in masks.targets], v))
+            ctx.append(F.pad(c, (0, 0, 0, K - k)))
+        back = order.argsort()                                     # the batch's own order again
+        return torch.cat(ctx)[back], [torch.cat(p)[back] for p in zip(*preds)]
+
 # %% ../nbs/04_model.ipynb #f512a743
 @patch
 def forward(self: HJEPA,
@@ -149,9 +176,7 @@ def forward(self: HJEPA,
     targets = self.targets(images, masks, feats)                         # [B, n_l, T_l, D] per level
     valid = masks.context_valid                                          # [B, K] or None
     seen = images if context_images is None else context_images
-    with training_attention(images.device.type):
-        context = self.context_encoder(seen, masks.context, valid=valid)   # [B, K, D]
-        preds = self.predictor(context, masks.context, masks.targets, valid)   # [B, n_l, T_l, D] per level
+    context, preds = self.context_and_predictions(seen, masks)           # [B, K, D], per level [B, n_l, T_l, D]
     loss, per_level = hierarchy_loss([p.float() for p in preds], targets, self.weights, self.loss_kind)
     z = context.float().mean(1) if valid is None else (context.float() * valid[..., None]).sum(1) / valid.sum(1, keepdim=True)
     out = {'level_losses': [l.detach() for l in per_level], 'context': context.detach(), 'embedding': z.detach()}
