@@ -36,6 +36,7 @@ class ModelConfig:
     target_layers: tuple[int, ...] | None = None  # encoder block per level; None: the last block
     drop_path: float = 0.0
     target_avg: int = 1                         # targets: the mean of this many blocks' normalised outputs
+    pad_groups: int = 1                         # context_cut='pad': encode in this many groups of similar context size (less padding, same result)
     encoder_kwargs: dict = field(default_factory=dict)  # timm overrides, e.g. {'embed_dim': 32, 'depth': 1}
 
 # %% ../nbs/06_config.ipynb #e9610ae9
@@ -52,6 +53,8 @@ class MaskingConfig:
     candidates: int = 16                        # placements tried per sample
     context_cut: ContextCut = 'min'             # 'min': the batch keeps its poorest sample's count; 'pad': all
     level_scales: tuple[tuple[float, float], ...] | None = None   # target scale per level; None: target_scale
+    context_crops: int = 0                      # extra square context crops per image, for the image-level term (0: none)
+    context_crop_scale: tuple[float, float] = (0.25, 0.4)   # crop area / grid area
 
 # %% ../nbs/06_config.ipynb #98401aa3
 @dataclass
@@ -207,9 +210,13 @@ def _model_rules(c: RunConfig):
     yield m.target_layers is None or len(m.target_layers) == m.levels, 'model.target_layers', \
         f"needs one encoder block per level ({m.levels})"
     yield 0 <= m.drop_path < 1, 'model.drop_path', "must be in [0, 1)"
+    yield m.pad_groups >= 1, 'model.pad_groups', "must be >= 1"
     yield k.min_keep >= 1, 'masking.min_keep', "must be >= 1"
     yield k.candidates >= 1, 'masking.candidates', "must be >= 1"
     yield L.vicreg_weight >= 0, 'loss.vicreg_weight', "must be >= 0"
+    yield k.context_crops >= 0, 'masking.context_crops', "must be >= 0"
+    yield k.context_crops == 0 or L.global_weight > 0, 'masking.context_crops', \
+        f"needs loss.global_weight > 0 (= {L.global_weight}): crops feed only the image-level term"
 
 # %% ../nbs/06_config.ipynb #6cc39a47
 def _train_rules(c: RunConfig):

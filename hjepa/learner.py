@@ -35,7 +35,8 @@ def split_masks(masks: Masks, n: int) -> list[Masks]:
     ctx = masks.context.chunk(n)
     tgts = [t.chunk(n) for t in masks.targets]
     valid = [None] * n if masks.context_valid is None else masks.context_valid.chunk(n)
-    return [Masks(ctx[i], [t[i] for t in tgts], valid[i]) for i in range(n)]
+    crops = [None] * n if masks.crops is None else masks.crops.chunk(n)
+    return [Masks(ctx[i], [t[i] for t in tgts], valid[i], crops[i]) for i in range(n)]
 
 # %% ../nbs/08_learner.ipynb #32d74ecc
 class AheadMasker:
@@ -209,6 +210,7 @@ class MetricsLogger:
                'img_per_s': self.seen / max(now - self.t, 1e-9), 'time': time.time(),
                'context_tokens': learn.masks.context_tokens().float().mean().item(),
                **{f'target_tokens_level{l}': t.shape[1] * t.shape[2] for l, t in enumerate(learn.masks.targets)}}
+        if learn.masks.crops is not None: rec['crop_tokens'] = learn.masks.crops[0].numel()
         if 'global_loss' in learn.out: rec['loss_global'] = learn.out['global_loss'].item()
         if s % self.health_every == 0 or s == learn.total_steps:
             z = learn.out['embedding'].float()                             # [B, D] per-image embeddings

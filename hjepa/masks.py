@@ -111,6 +111,7 @@ class Masks:
     context: Tensor        # [B, K] level-0 patch indices seen by the context encoder
     targets: list[Tensor]  # per level l: [B, n_l, T_l] cell indices on the level-l grid
     context_valid: Tensor | None = None  # [B, K] bool, False for padding (`context_cut='pad'`); None: all real
+    crops: Tensor | None = None          # [B, n_c, T_c] level-0 patch indices of each context crop; None: no crops
 
     @property
     def levels(self) -> int: return len(self.targets)
@@ -118,7 +119,7 @@ class Masks:
     def to(self, device, non_blocking: bool = False) -> 'Masks':
         "Move every index tensor to `device`."
         mv = lambda x: None if x is None else x.to(device, non_blocking=non_blocking)
-        return Masks(mv(self.context), [mv(t) for t in self.targets], mv(self.context_valid))
+        return Masks(mv(self.context), [mv(t) for t in self.targets], mv(self.context_valid), mv(self.crops))
 
     def context_tokens(self) -> Tensor:       # [B] context patches each sample really has
         "How many context patches each sample keeps (padding not counted)."
@@ -145,6 +146,8 @@ class Masker:
                  seed: int | None = None,                    # seed of the masker's own generator
                  context_cut: ContextCut = 'min',            # 'min': cut to the poorest sample; 'pad': keep all
                  level_scales: Sequence[tuple[float, float]] | None = None,  # target scale per level
+                 context_crops: int = 0,                     # extra context crops per image (0: none)
+                 context_crop_scale: tuple[float, float] = (0.25, 0.4),  # crop area / grid area (square crops)
                 ):
         if strategy not in get_args(Strategy): raise ValueError(f"strategy must be one of {get_args(Strategy)}, got {strategy!r}")
         if context_cut not in get_args(ContextCut): raise ValueError(f"context_cut must be 'min' or 'pad', got {context_cut!r}")
@@ -171,6 +174,9 @@ class Masker:
                               f"(aspect {target_aspect}); using {b[0, 0]}×{b[0, 1]} ({area[0]:.2f} of the grid) instead. "
                               f"Set level_scales (or target_scale) to a range such a block fits.")
         self.context_blocks = admissible_blocks(self.grid, context_scale, context_aspect)
+        if context_crops < 0: raise ValueError(f"context_crops must be >= 0, got {context_crops}")
+        self.context_crops, self.context_crop_scale = context_crops, tuple(context_crop_scale)
+        self.crop_blocks = admissible_blocks(self.grid, context_crop_scale, (1.0, 1.0)) if context_crops else None
         self.generator = torch.Generator()
         if seed is not None: self.generator.manual_seed(seed)
         else: self.generator.seed()
@@ -261,11 +267,20 @@ def __call__(self: Masker, batch_size: int, generator: torch.Generator | None = 
         counts, N = ctx.sum(-1), ctx.shape[-1]
         order = (~ctx).long() * N + torch.arange(N)                         # own patches first, in order
         context = order.sort(-1).values[:, :counts.max()] % N               # [B, K_max]
-        return Masks(context, targets, torch.arange(context.shape[1]) < counts[:, None])
-    K = ctx.sum(-1).min().item()                                            # the poorest sample's count
-    scores = torch.rand(batch_size, ctx.shape[-1], generator=g).masked_fill_(~ctx, 2.0)   # random subset of K
-    context = scores.topk(K, dim=-1, largest=False).indices.sort(-1).values
-    return Masks(context, targets)
+        valid = torch.arange(context.shape[1]) < counts[:, None]
+    else:
+        K, valid = ctx.sum(-1).min().item(), None                           # the poorest sample's count
+        scores = torch.rand(batch_size, ctx.shape[-1], generator=g).masked_fill_(~ctx, 2.0)   # random subset of K
+        context = scores.topk(K, dim=-1, largest=False).indices.sort(-1).values
+    return Masks(context, targets, valid, self._crops(batch_size, g))
+
+@patch
+def _crops(self: Masker, batch_size: int, g: torch.Generator) -> Tensor | None:
+    "`[B, n_c, T_c]`: `context_crops` square blocks per image, one size per batch (None without crops)."
+    if not self.context_crops: return None
+    size = sample_block_size(self.crop_blocks, self.context_crop_scale, (1.0, 1.0), self.grid, g)
+    top, left = sample_corners((batch_size, self.context_crops), size, self.grid, g)
+    return block_indices(top, left, size, self.grid[1])
 
 # %% ../nbs/00_masks.ipynb #71fb84be
 def draw_masks(images: Tensor,       # [B, 3, H_img, W_img] images in [0, 1]
@@ -273,19 +288,25 @@ def draw_masks(images: Tensor,       # [B, 3, H_img, W_img] images in [0, 1]
                grid: tuple[int, int],  # level-0 patch grid
                n: int = 4,           # images to show
                ):
-    "One row per image: the context, then the target blocks of every level."
+    "One row per image: the context, the target blocks of every level, then the context crops (if any)."
     import matplotlib.pyplot as plt
     from matplotlib import colormaps
     n, L = min(n, images.shape[0]), masks.levels
-    fig, axs = plt.subplots(n, 1 + L, figsize=(2.2 * (1 + L), 2.2 * n), squeeze=False)
+    C = 0 if masks.crops is None else masks.crops.shape[1]
+    fig, axs = plt.subplots(n, 1 + L + C, figsize=(2.2 * (1 + L + C), 2.2 * n), squeeze=False)
     H, W = grid
     ph, pw = images.shape[-2] // H, images.shape[-1] // W
+    def seen_only(img, idx):                               # the image where `idx` is, pale grey elsewhere
+        seen = indices_to_mask(idx.cpu(), H * W).view(H, W)
+        seen = seen.repeat_interleave(ph, 0).repeat_interleave(pw, 1)[..., None]
+        return img * seen + 0.85 * ~seen
     for i in range(n):
         img = images[i].permute(1, 2, 0).clamp(0, 1).cpu()
-        seen = indices_to_mask(masks.context[i].cpu(), H * W).view(H, W)
-        seen = seen.repeat_interleave(ph, 0).repeat_interleave(pw, 1)[..., None]
-        axs[i, 0].imshow(img * seen + 0.85 * ~seen)
+        axs[i, 0].imshow(seen_only(img, masks.context[i]))
         axs[0, 0].set_title(f'context ({masks.context.shape[1]} patches)')
+        for j in range(C):
+            axs[i, 1 + L + j].imshow(seen_only(img, masks.crops[i, j]))
+            axs[0, 1 + L + j].set_title(f'crop {j + 1} ({masks.crops.shape[2]} patches)')
         for l, t in enumerate(masks.targets):
             f, ax = 2 ** l, axs[i, 1 + l]
             ax.imshow(img * 0.35 + 0.65)

@@ -75,6 +75,7 @@ class HJEPA(nn.Module):
                  target_avg: int = 1,                    # each level's target: the mean of this many blocks, ending at its own
                  vicreg_projector: int = 0,              # VICReg on a 2-layer projector of this width (0: on the embedding)
                  global_weight: float = 0.0,             # weight of the image-level prediction term (0: off)
+                 pad_groups: int = 1,                    # padded batches: encode in this many groups of similar context size
                  **encoder_kwargs,                       # e.g. embed_dim/depth/num_heads overrides for timm
                 ):
         super().__init__()
@@ -92,6 +93,8 @@ class HJEPA(nn.Module):
         if not 1 <= target_avg <= self.context_encoder.depth:
             raise ValueError(f"target_avg must be in [1, encoder depth = {self.context_encoder.depth}], got {target_avg}")
         self.vicreg_weight, self.target_avg, self.global_weight = vicreg_weight, target_avg, global_weight
+        if pad_groups < 1: raise ValueError(f"pad_groups must be >= 1, got {pad_groups}")
+        self.pad_groups = pad_groups
         mlp = lambda n: nn.Sequential(nn.Linear(D, n), nn.GELU(), nn.Linear(n, n))
         self.projector = mlp(vicreg_projector) if vicreg_projector else None      # VICReg acts on its output
         self.global_head = nn.Sequential(nn.Linear(D, D), nn.GELU(), nn.Linear(D, D)) if global_weight else None
@@ -131,6 +134,30 @@ def training_attention(device_type: str):
         return sdpa_kernel([SDPBackend.MATH])
     return contextlib.nullcontext()
 
+# %% ../nbs/04_model.ipynb #0d1e918e
+@patch
+def context_and_predictions(self: HJEPA,
+                            seen: Tensor,                  # [B, 3, H, W]: the context encoder's view
+                            masks: Masks,
+                           ) -> tuple[Tensor, list[Tensor]]:   # [B, K, D] context, per level [B, n_l, T_l, D]
+    "Context embeddings and per-level predictions; a padded batch in `pad_groups` groups of similar context size."
+    valid = masks.context_valid
+    with training_attention(seen.device.type):
+        if valid is None or self.pad_groups == 1:
+            context = self.context_encoder(seen, masks.context, valid=valid)
+            return context, self.predictor(context, masks.context, masks.targets, valid)
+        counts, K = valid.sum(1), masks.context.shape[1]
+        order = counts.argsort()                                   # poorest first; own patches lead each row
+        ctx, preds = [], []
+        for idx in order.chunk(self.pad_groups):
+            k = int(counts[idx].max())                             # this group's richest sample
+            keep, v = masks.context[idx, :k], valid[idx, :k]
+            c = self.context_encoder(seen[idx], keep, valid=v)    # [b, k, D]
+            preds.append(self.predictor(c, keep, [t[idx] for t in masks.targets], v))
+            ctx.append(F.pad(c, (0, 0, 0, K - k)))
+        back = order.argsort()                                     # the batch's own order again
+        return torch.cat(ctx)[back], [torch.cat(p)[back] for p in zip(*preds)]
+
 # %% ../nbs/04_model.ipynb #f512a743
 @patch
 def forward(self: HJEPA,
@@ -142,34 +169,49 @@ def forward(self: HJEPA,
     if masks.levels != self.levels:
         raise ValueError(f"masks have {masks.levels} levels but the model has {self.levels}; "
                          f"draw them with model.make_masker()")
+    if masks.crops is not None and self.global_head is None:
+        raise ValueError("masks have context crops, which only the image-level term reads, but the model has "
+                         "global_weight = 0; set global_weight > 0, or draw masks with context_crops=0")
     feats = self.target_features(images)                                 # [B, N_l, D] per level, one pass
     targets = self.targets(images, masks, feats)                         # [B, n_l, T_l, D] per level
     valid = masks.context_valid                                          # [B, K] or None
-    with training_attention(images.device.type):
-        seen = images if context_images is None else context_images
-        context = self.context_encoder(seen, masks.context, valid=valid)   # [B, K, D]
-        preds = self.predictor(context, masks.context, masks.targets, valid)   # [B, n_l, T_l, D] per level
+    seen = images if context_images is None else context_images
+    context, preds = self.context_and_predictions(seen, masks)           # [B, K, D], per level [B, n_l, T_l, D]
     loss, per_level = hierarchy_loss([p.float() for p in preds], targets, self.weights, self.loss_kind)
     z = context.float().mean(1) if valid is None else (context.float() * valid[..., None]).sum(1) / valid.sum(1, keepdim=True)
     out = {'level_losses': [l.detach() for l in per_level], 'context': context.detach(), 'embedding': z.detach()}
     if self.vicreg_weight > 0:                                           # on per-image embeddings [B, D]
         var, cov = vicreg_terms(z if self.projector is None else self.projector(z))
         loss = loss + self.vicreg_weight * (var + cov / 25)              # VICReg's 25:1 ratio
-    if self.global_weight > 0: loss = loss + self.global_weight * self.global_term(feats[0], z, out)
+    if self.global_weight > 0:                                           # the context's embedding and each crop's
+        views = z if masks.crops is None else torch.cat([z[:, None], self.crop_embeddings(seen, masks.crops)], 1)
+        loss = loss + self.global_weight * self.global_term(feats[0], views, out)
     return {'loss': loss, **out}
 
 # %% ../nbs/04_model.ipynb #7ae9c735
 @patch
 def global_term(self: HJEPA,
                 feats: Tensor,                # [B, N, D] normalised level-0 target features (`target_features`)
-                z: Tensor,                    # [B, D] per-image context embedding
+                z: Tensor,                    # [B, D] per-image context embedding, or [B, m, D]: m views per image
                 out: dict | None = None,      # if given, gets 'global_loss'
                ) -> Tensor:                   # scalar
-    "Loss of predicting the target encoder's normalised image feature from the context embedding."
-    target = normalise_targets(feats.mean(1)).float()                  # [B, D]
-    loss = level_loss(self.global_head(z)[:, None].float(), target[:, None], self.loss_kind)
+    "Loss of predicting the target encoder's normalised image feature from each view's embedding (mean over views)."
+    pred = self.global_head(z)[:, None] if z.dim() == 2 else self.global_head(z)   # [B, m, D]
+    target = normalise_targets(feats.mean(1)).float()[:, None]          # [B, 1, D]
+    loss = level_loss(pred.float(), target.expand_as(pred), self.loss_kind)
     if out is not None: out['global_loss'] = loss.detach()
     return loss
+
+@patch
+def crop_embeddings(self: HJEPA,
+                    images: Tensor,           # [B, 3, H, W]: the context encoder's view
+                    crops: Tensor,            # [B, n_c, T_c] level-0 patch indices (`Masks.crops`)
+                   ) -> Tensor:               # [B, n_c, D]
+    "The context encoder's mean embedding of each context crop, every crop encoded on its own."
+    B, n, _ = crops.shape
+    with training_attention(images.device.type):
+        h = self.context_encoder(images.repeat_interleave(n, 0), crops.flatten(0, 1))   # [B·n_c, T_c, D]
+    return h.float().mean(1).unflatten(0, (B, n))
 
 # %% ../nbs/04_model.ipynb #e64b80b7
 @patch
