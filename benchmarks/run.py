@@ -61,7 +61,8 @@ def sets_dict(items: list[str]) -> dict:
 def git_state() -> dict:
     "The commit the code ran at, and whether the working tree differed from it."
     git = lambda *a: subprocess.run(['git', *a], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-    try: return {'commit': git('rev-parse', 'HEAD'), 'dirty': bool(git('status', '--porcelain'))}
+    try: return {'commit': git('rev-parse', 'HEAD'),                 # rows appended meanwhile do not make it dirty
+                 'dirty': bool(git('status', '--porcelain', '--', '.', ':!benchmarks/results'))}
     except (OSError, subprocess.CalledProcessError): return {'commit': None, 'dirty': None}
 
 
@@ -150,7 +151,7 @@ def run_job(job: dict, mode: str, progress: bool = True) -> dict:
         model, cfg, info = load_model(out / 'last.pt', device=dev)
         if 'data_dir' in o: cfg = override(cfg, data_dir=o['data_dir'])
         if cfg.run.threads: torch.set_num_threads(cfg.run.threads)
-        res = json.loads((out / 'result.json').read_text()) if (out / 'result.json').exists() else {}
+        res = json.loads((out / 'result.json').read_text()) if (out / 'result.json').exists() else {'steps': info['step']}
         train_data, held = run_data(cfg)
     else:
         cfg = override(preset(job['preset']), {**o, 'out_dir': str(out)})

@@ -104,16 +104,18 @@ def time_step(learn, batch_fn, steps: int, warmup: int, flops: bool = True) -> d
         with FlopCounterMode(display=False) as fc: step(x, learn.masker(B))
         r['gflop_per_img'] = round(fc.get_total_flops() / B / 1e9, 4)
     for _ in range(warmup): step(batch_fn(), learn.masker(B))
-    times, load, mask_s, ctx = [], [], 0.0, []
+    times, load, mask_s, ctx, real = [], [], 0.0, [], []
     for _ in range(steps):
         sync(dev); t0 = time.perf_counter()
         x = batch_fn(); sync(dev); t1 = time.perf_counter()
         m = learn.masker(B); t2 = time.perf_counter()
         step(x, m); sync(dev); t3 = time.perf_counter()
-        load.append(t1 - t0); mask_s += t2 - t1; times.append(t3 - t1); ctx.append(m.context.shape[1])
+        load.append(t1 - t0); mask_s += t2 - t1; times.append(t3 - t1)
+        ctx.append(m.encoded_tokens(model.pad_groups)); real.append(m.context_tokens().float().mean().item())
     dt = median(times)
     r |= {'img_per_s': round(B / dt, 1), 'mean_img_per_s': round(B * len(times) / sum(times), 1), 'step_ms': round(1e3 * dt, 1),
-          'batch': B, 'mask_time_frac': round(mask_s / sum(times), 4), 'context_tokens': round(sum(ctx) / len(ctx), 2),
+          'batch': B, 'mask_time_frac': round(mask_s / sum(times), 4), 'encoded_tokens': round(sum(ctx) / len(ctx), 2),
+          'real_tokens': round(sum(real) / len(real), 2),
           'load_frac': round(sum(load) / (sum(load) + sum(times)), 4)}
     if flops: r['achieved_gflops'] = round(r['img_per_s'] * r['gflop_per_img'], 1)
     return r

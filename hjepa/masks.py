@@ -126,6 +126,15 @@ class Masks:
         B, K = self.context.shape
         return torch.full((B,), K) if self.context_valid is None else self.context_valid.sum(-1).cpu()
 
+    def groups(self, n: int) -> list[tuple[Tensor, int]]:
+        "The batch sorted by context size, in `n` groups: (sample indices, the group's richest count), poorest first."
+        counts = self.context_tokens()
+        return [(idx, int(counts[idx].max())) for idx in counts.argsort().chunk(n)]
+
+    def encoded_tokens(self, groups: int = 1) -> float:
+        "Context tokens per sample the encoder processes, padding included, when it encodes the batch in `groups` groups."
+        return sum(len(idx) * k for idx, k in self.groups(groups)) / self.context.shape[0]
+
 # %% ../nbs/00_masks.ipynb #f91ea9a8
 Strategy = Literal['multiblock', 'hierarchical', 'random', 'nested']
 ContextCut = Literal['min', 'pad']

@@ -146,16 +146,14 @@ def context_and_predictions(self: HJEPA,
         if valid is None or self.pad_groups == 1:
             context = self.context_encoder(seen, masks.context, valid=valid)
             return context, self.predictor(context, masks.context, masks.targets, valid)
-        counts, K = valid.sum(1), masks.context.shape[1]
-        order = counts.argsort()                                   # poorest first; own patches lead each row
-        ctx, preds = [], []
-        for idx in order.chunk(self.pad_groups):
-            k = int(counts[idx].max())                             # this group's richest sample
-            keep, v = masks.context[idx, :k], valid[idx, :k]
+        K, ctx, preds, order = masks.context.shape[1], [], [], []
+        for idx, k in masks.groups(self.pad_groups):               # poorest first; own patches lead each row
+            idx = idx.to(seen.device); order.append(idx)
+            keep, v = masks.context[idx, :k], valid[idx, :k]       # cut to this group's richest sample
             c = self.context_encoder(seen[idx], keep, valid=v)    # [b, k, D]
             preds.append(self.predictor(c, keep, [t[idx] for t in masks.targets], v))
             ctx.append(F.pad(c, (0, 0, 0, K - k)))
-        back = order.argsort()                                     # the batch's own order again
+        back = torch.cat(order).argsort()                          # the batch's own order again
         return torch.cat(ctx)[back], [torch.cat(p)[back] for p in zip(*preds)]
 
 # %% ../nbs/04_model.ipynb #f512a743
