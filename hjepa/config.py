@@ -325,9 +325,10 @@ def override(cfg: RunConfig,
 # %% ../nbs/06_config.ipynb #e7e6ad9b
 _CPU_SMALL = dict(encoder_kwargs={'embed_dim': 96, 'depth': 4, 'num_heads': 3}, predictor_dim=64, predictor_depth=2,
                   batch_size=64, lr=2e-3, warmup_epochs=1, ema_start=0.98, ema_end=0.998, vicreg_weight=1.0)
-# the 4x4 level-1 grid of a 32-px image at patch 4 has no block of area 0.15-0.2: level 1 says the 2x2 block it gets
+# the 4x4 level-1 grid of a 32-px image at patch 4 has no block of area 0.15-0.2: level 1 says the 2x2 block it gets,
+# and a third level (`levels=3`: a 2x2 grid) the 1x1 block; `levels=1` uses the first entry only
 _CPU_HOUR = {**_CPU_SMALL, 'batch_size': 128, 'levels': 2, 'dataset': 'cifar10', 'epochs': 100, 'budget_minutes': 60.0,
-             'level_scales': ((0.15, 0.2), (0.25, 0.25))}
+             'level_scales': ((0.15, 0.2), (0.25, 0.25), (0.25, 0.25))}
 
 PRESETS: dict[str, dict] = {
     # ViT-Tiny/4 at 32 px, I-JEPA's schedule: for runs of many epochs (GPU, or long CPU runs)
