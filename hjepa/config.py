@@ -65,6 +65,7 @@ class LossConfig:
     vicreg_weight: float = 0.0                  # VICReg on per-image context embeddings (0: off)
     vicreg_projector: int = 0                   # VICReg on a 2-layer projector of this width (0: on the embedding)
     global_weight: float = 0.0                  # image-level prediction term (0: off)
+    global_weight_end: float | None = None      # the term's weight at the run's end, cosine from global_weight; None: constant
 
 @dataclass
 class OptimConfig:
@@ -137,8 +138,9 @@ def sections(cfg_type=RunConfig) -> dict[str, type]:
 def make_model(cfg: RunConfig) -> HJEPA:
     "The `HJEPA` model a config describes."
     m = dataclasses.asdict(cfg.model)
-    timm_kwargs = m.pop('encoder_kwargs')
-    return HJEPA(**m, **dataclasses.asdict(cfg.loss), **timm_kwargs)
+    timm_kwargs, loss = m.pop('encoder_kwargs'), dataclasses.asdict(cfg.loss)
+    loss.pop('global_weight_end')                              # a schedule the trainer applies (train.build)
+    return HJEPA(**m, **loss, **timm_kwargs)
 
 def make_masker(cfg: RunConfig, model: HJEPA | None = None) -> Masker:
     "The `Masker` for the config's grid (or `model`'s) and levels, with its masking settings and the run's seed."
@@ -216,6 +218,8 @@ def _model_rules(c: RunConfig):
     yield L.vicreg_weight >= 0, 'loss.vicreg_weight', "must be >= 0"
     yield k.context_crops <= 0 or L.global_weight > 0, 'masking.context_crops', \
         f"needs loss.global_weight > 0 (= {L.global_weight}): crops feed only the image-level term"
+    yield L.global_weight_end is None or (L.global_weight > 0 and L.global_weight_end >= 0), 'loss.global_weight_end', \
+        f"must be >= 0 and needs loss.global_weight > 0 (= {L.global_weight}): it ends the image-level term's schedule"
 
 # %% ../nbs/06_config.ipynb #6cc39a47
 def _train_rules(c: RunConfig):

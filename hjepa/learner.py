@@ -168,18 +168,20 @@ def schedules_at(o: OptimConfig,          # the run's optimiser settings
                  step: int,
                  total_steps: int,        # the run's length in optimiser steps
                  steps_per_epoch: int,
-                ) -> dict[str, float]:    # {'lr', 'weight_decay', 'momentum'}
-    "Learning rate, weight decay and EMA momentum at optimiser step `step`."
+                 global_weight: tuple[float, float] | None = None,  # (start, end) of the image-level term's weight
+                ) -> dict[str, float]:    # {'lr', 'weight_decay', 'momentum'} (and 'global_weight')
+    "Learning rate, weight decay and EMA momentum at optimiser step `step`; the image-level term's weight, cosine, if given."
     warmup = o.warmup_epochs * steps_per_epoch
     if o.budget_minutes: warmup = min(warmup, total_steps // 10)
     return {'lr': lr_at(step, total_steps, warmup, o.lr, o.min_lr, o.start_lr),
             'weight_decay': wd_at(step, total_steps, o.weight_decay, o.final_weight_decay),
-            'momentum': momentum_at(step, total_steps, o.ema_start, o.ema_end)}
+            'momentum': momentum_at(step, total_steps, o.ema_start, o.ema_end),
+            **({'global_weight': wd_at(step, total_steps, *global_weight)} if global_weight else {})}
 
 # %% ../nbs/08_learner.ipynb #2bcbb9bc
 class Schedules:
-    "Before each optimiser step, set lr, weight decay and EMA momentum from `at(step, total_steps)`."
-    def __init__(self, at: Callable[[int, int], dict[str, float]]):   # any of 'lr', 'weight_decay', 'momentum'
+    "Before each optimiser step, set lr, weight decay, EMA momentum and the image-level term's weight from `at(step, total_steps)`."
+    def __init__(self, at: Callable[[int, int], dict[str, float]]):   # any of 'lr', 'weight_decay', 'momentum', 'global_weight'
         self.at = at
 
     def before_step(self, learn: Learner):
@@ -188,6 +190,7 @@ class Schedules:
             if 'lr' in v: g['lr'] = v['lr']
             if 'weight_decay' in v and g.get('weight_decay', 0) > 0: g['weight_decay'] = v['weight_decay']
         if 'momentum' in v: learn.momentum = v['momentum']
+        if 'global_weight' in v: learn.model.global_weight = v['global_weight']
 
 # %% ../nbs/08_learner.ipynb #5110fb1a
 class MetricsLogger:
@@ -211,7 +214,7 @@ class MetricsLogger:
                'context_tokens': learn.masks.context_tokens().float().mean().item(),
                **{f'target_tokens_level{l}': t.shape[1] * t.shape[2] for l, t in enumerate(learn.masks.targets)}}
         if learn.masks.crops is not None: rec['crop_tokens'] = learn.masks.crops[0].numel()
-        if 'global_loss' in learn.out: rec['loss_global'] = learn.out['global_loss'].item()
+        if 'global_loss' in learn.out: rec.update(loss_global=learn.out['global_loss'].item(), global_weight=learn.model.global_weight)
         if s % self.health_every == 0 or s == learn.total_steps:
             z = learn.out['embedding'].float()                             # [B, D] per-image embeddings
             rec.update(feature_std=feature_std(z).item(), effective_rank=effective_rank(z).item())

@@ -54,7 +54,8 @@ def build(cfg: RunConfig, train: ImageTensors, callbacks=(), progress: bool = Tr
                           "differently); set optim.epochs instead")
     opt = torch.optim.AdamW(param_groups(model, o.weight_decay), lr=o.lr, fused=device.type in ('cpu', 'cuda'))
     scaler = torch.amp.GradScaler('cuda') if o.amp == 'fp16' else None
-    sched = Schedules(partial(schedules_at, o, steps_per_epoch=spe))   # of (step, the run's length so far)
+    gw = None if cfg.loss.global_weight_end is None else (cfg.loss.global_weight, cfg.loss.global_weight_end)
+    sched = Schedules(partial(schedules_at, o, steps_per_epoch=spe, global_weight=gw))   # of (step, the run's length so far)
     manager = CheckpointManager(r.out_dir, r.keep_best)
     main_only = [MetricsLogger(f'{r.out_dir}/metrics.jsonl', every=r.log_every, health_every=r.log_every),
                  *([TensorBoardLogger(f'{r.out_dir}/tensorboard')] if r.tensorboard and installed('tensorboard') else []),
