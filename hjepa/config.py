@@ -347,6 +347,9 @@ PRESETS: dict[str, dict] = {
     # the hour with the image-level term and VICReg 0.5: the one lever of issue 19's 15-minute pilots that helped
     # (+3.5 k-NN, two seeds a side; RESULTS.md 5.2), and the 60-minute runs of 5.3
     'cifar10-cpu-hour-global': {**_CPU_HOUR, 'vicreg_weight': 0.5, 'global_weight': 1.0},
+    # issue 19's winner ("vh": VICReg at half weight): the hour of `h19-base`, which no lever of the issue beat at 60
+    # minutes (RESULTS.md 5.3-5.5); the config of the shipped `cifar10-cpu-hour` encoder
+    'cifar10-cpu-hour-vh': {**_CPU_HOUR, 'vicreg_weight': 0.5},
     # ViT-Tiny/4 at 32 px in bf16 on a GPU: batch 512, 2 levels, VICReg and an EMA between the two above.
     # Not tuned: one 6-minute run on an H200 gave k-NN 46.4, linear 55.0 on the last 4 blocks (RESULTS.md)
     'cifar10-gpu': {'batch_size': 512, 'lr': 1e-3, 'levels': 2, 'amp': 'bf16', 'dataset': 'cifar10', 'epochs': 100,
