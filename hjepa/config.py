@@ -340,7 +340,8 @@ PRESETS: dict[str, dict] = {
     # a 96-wide, 4-deep ViT with a faster EMA and VICReg: learns within minutes on a laptop CPU (quickstart, tests)
     'cpu-small': _CPU_SMALL,
     # the README quickstart and the default of nbs/train.ipynb: cpu-small for 10 epochs on 4,000 shapes, 2 levels
-    'quickstart': {**_CPU_SMALL, 'epochs': 10, 'num_train': 4000, 'levels': 2},
+    # (level 1 says the 2x2 block the 4x4 grid gets, as the hour does)
+    'quickstart': {**_CPU_SMALL, 'epochs': 10, 'num_train': 4000, 'levels': 2, 'level_scales': _CPU_HOUR['level_scales']},
     # 60 minutes of pre-training on CIFAR-10 on a 2-core CPU (fp32; chosen by 8-minute pilots, see README):
     # cpu-small's network at patch 4, batch 128, 2 levels; `epochs` is only an upper bound under the budget
     'cifar10-cpu-hour': _CPU_HOUR,

@@ -36,7 +36,8 @@ def split_masks(masks: Masks, n: int) -> list[Masks]:
     tgts = [t.chunk(n) for t in masks.targets]
     valid = [None] * n if masks.context_valid is None else masks.context_valid.chunk(n)
     crops = [None] * n if masks.crops is None else masks.crops.chunk(n)
-    return [Masks(ctx[i], [t[i] for t in tgts], valid[i], crops[i]) for i in range(n)]
+    counts = [None] * n if masks.counts is None else masks.counts.chunk(n)
+    return [Masks(ctx[i], [t[i] for t in tgts], valid[i], crops[i], counts[i]) for i in range(n)]
 
 # %% ../nbs/08_learner.ipynb #32d74ecc
 class AheadMasker:

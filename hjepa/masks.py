@@ -112,18 +112,21 @@ class Masks:
     targets: list[Tensor]  # per level l: [B, n_l, T_l] cell indices on the level-l grid
     context_valid: Tensor | None = None  # [B, K] bool, False for padding (`context_cut='pad'`); None: all real
     crops: Tensor | None = None          # [B, n_c, T_c] level-0 patch indices of each context crop; None: no crops
+    counts: Tensor | None = None         # [B] real context patches per sample, on the host (`to` keeps them there)
 
     @property
     def levels(self) -> int: return len(self.targets)
 
     def to(self, device, non_blocking: bool = False) -> 'Masks':
-        "Move every index tensor to `device`."
+        "Move every index tensor to `device`; the per-sample counts stay on the host, so `groups` never waits on it."
         mv = lambda x: None if x is None else x.to(device, non_blocking=non_blocking)
-        return Masks(mv(self.context), [mv(t) for t in self.targets], mv(self.context_valid), mv(self.crops))
+        counts = None if self.context_valid is None else self.context_tokens()
+        return Masks(mv(self.context), [mv(t) for t in self.targets], mv(self.context_valid), mv(self.crops), counts)
 
     def context_tokens(self) -> Tensor:       # [B] context patches each sample really has
         "How many context patches each sample keeps (padding not counted)."
         B, K = self.context.shape
+        if self.counts is not None: return self.counts
         return torch.full((B,), K) if self.context_valid is None else self.context_valid.sum(-1).cpu()
 
     def groups(self, n: int) -> list[tuple[Tensor, int]]:

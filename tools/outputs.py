@@ -12,11 +12,12 @@ flagged `slow` or `#| eval: false` are skipped; the notebook's folder is the wor
 notebook (under nbcell's lock, only if no code cell changed while it ran), stores in the notebook's metadata
 (`hjepa_outputs`) a hash of its code cells, of every hjepa module they import (directly or through other
 modules: hjepa/*.py contents), of the shipped weights and the repository files they name, and cleans it with
-`nbdev_clean` (settings.ini keeps that metadata key and the outputs).
+`nbdev_clean` (settings.ini keeps that metadata key and the outputs). Stored outputs name files relative to the
+repository and the Python install (a warning reads `hjepa/masks.py:182: UserWarning ...`), not this machine's paths.
 
 `check` recomputes each hash: a notebook fails if it has no stored hash, if the hash differs (it names the
 parts that changed: the cells, a module, a file), or if it draws a figure (calls `plt.`, `plot_*`, `draw_*`,
-`show_images`, `show_classes`) but carries no image output.
+`show_images`, `show_classes`) but carries no image output, or if its outputs name this machine's paths.
 """
 import ast, fcntl, hashlib, json, os, re, subprocess, sys, time
 from pathlib import Path
@@ -166,6 +167,8 @@ def problems(nb: Path) -> list[str]:
         changed = [k for k in parts if old.get(k) != parts[k]] + [f"{k} (no longer used)" for k in old if k not in parts]
         out.append(f"stale outputs: changed since they were stored: {', '.join(changed) or 'the hash'}")
     if draws(d['cells']) and not has_image(d['cells']): out.append("draws a figure but carries no image output")
+    stored_out = [json.dumps(o) for c in d['cells'] if c['cell_type'] == 'code' for o in c.get('outputs', [])]
+    if any(unmachine(o) != o for o in stored_out): out.append("outputs name this machine's paths (stored by hand?)")
     return out
 
 
@@ -194,6 +197,13 @@ def execute(nb: Path) -> dict:
     return book
 
 
+MACHINE = re.compile(re.escape(json.dumps(str(ROOT) + os.sep)[1:-1]) + r'|(?:/[\w.+-]+)*?/site-packages/')
+
+def unmachine(text: str) -> str:
+    "A JSON-encoded output with this machine's paths cut: the repository root (`hjepa/masks.py:182`, as a reader's\n    checkout has it) and the Python install (`tqdm/auto.py:21`)."
+    return MACHINE.sub('', text)
+
+
 def write_back(nb: Path, book) -> None:
     "Store `book`'s outputs and the hash in `nb`, under nbcell's lock; refuse if a code cell changed meanwhile."
     lock = open(f'{nb}.lock', 'w'); fcntl.flock(lock, fcntl.LOCK_EX)
@@ -206,7 +216,7 @@ def write_back(nb: Path, book) -> None:
         for c in d['cells']:
             if c['cell_type'] != 'code': continue
             r = ran[c.get('id')]
-            c['outputs'] = [json.loads(json.dumps(o)) for o in (r.get('outputs') or [])]
+            c['outputs'] = [json.loads(unmachine(json.dumps(o))) for o in (r.get('outputs') or [])]
             c['execution_count'] = None
         parts = hash_parts(nb, d['cells'])
         d.setdefault('metadata', {})[KEY] = {'hash': total(parts), 'parts': parts}
