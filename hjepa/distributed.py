@@ -40,7 +40,7 @@ def _tiny_run(batches, rank: int = 0, world_size: int = 1, ddp: bool = False, st
     opt = torch.optim.AdamW(param_groups(model, 0.05), lr=1e-3)
     share = [b.chunk(world_size)[rank] for b in batches]
     ema = Schedules(lambda step, total: {'momentum': 0.99})
-    learn = Learner(model, opt, share, model.make_masker(seed=0), steps, [ema],
+    learn = Learner(model, opt, share, model.make_masker(seed=0, target_scale=(0.25, 0.25)), steps, [ema],
                     ddp_model=wrap_ddp(model, torch.device('cpu')) if ddp else None, rank=rank, world_size=world_size)
     return learn.fit().model.state_dict()
 

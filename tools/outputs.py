@@ -200,7 +200,8 @@ def execute(nb: Path) -> dict:
 MACHINE = re.compile(re.escape(json.dumps(str(ROOT) + os.sep)[1:-1]) + r'|(?:/[\w.+-]+)*?/site-packages/')
 
 def unmachine(text: str) -> str:
-    "A JSON-encoded output with this machine's paths cut: the repository root (`hjepa/masks.py:182`, as a reader's\n    checkout has it) and the Python install (`tqdm/auto.py:21`)."
+    """A JSON-encoded output with this machine's paths cut: the repository root (`hjepa/masks.py:182`, as a reader's
+    checkout has it) and the Python install (`tqdm/auto.py:21`)."""
     return MACHINE.sub('', text)
 
 
